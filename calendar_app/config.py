@@ -1,0 +1,132 @@
+"""Configuration: defaults, then ``instance/config.py``, then the environment, then test config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+BOOLEAN_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
+INTEGER_KEYS = ("MAIL_PORT",)
+STRING_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "BASE_URL",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "OUTBOX_RETRY_DELAYS",
+    "RATELIMIT_STORAGE_URI",
+    "DEFAULT_TIMEZONE",
+    "DEFAULT_LOCALE",
+)
+
+
+def parse_bool(value: Any) -> bool:
+    """Accept true/false/1/0 (and yes/no, on/off) as booleans."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def parse_delays(value: Any) -> list[int]:
+    """``"30,120,600"`` -> ``[30, 120, 600]``; a list passes through."""
+    if isinstance(value, (list, tuple)):
+        return [int(v) for v in value]
+    return [int(part) for part in str(value).split(",") if part.strip()]
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    sqlite_path = Path(instance_path) / "calendar.sqlite3"
+    return {
+        "DATABASE_URL": f"sqlite:///{sqlite_path}",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "Library events <no-reply@localhost>",
+        "OUTBOX_RETRY_DELAYS": "30,120,600,3600",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": True,
+        "DEFAULT_TIMEZONE": "Asia/Almaty",
+        "DEFAULT_LOCALE": "en",
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "EVENTS_PER_PAGE": 20,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def load_instance_config(instance_path: str) -> dict[str, Any]:
+    path = Path(instance_path) / "config.py"
+    if not path.exists():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def load_environment() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in STRING_KEYS + BOOLEAN_KEYS + INTEGER_KEYS:
+        if key in os.environ:
+            values[key] = os.environ[key]
+    return values
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Read the instance's generated key, creating it once if it is missing."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key.encode())
+    finally:
+        os.close(fd)
+    return key
+
+
+def build_config(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, Any]:
+    config = default_config(instance_path)
+    config.update(load_instance_config(instance_path))
+    config.update(load_environment())
+    if test_config:
+        config.update(test_config)
+    for key in BOOLEAN_KEYS:
+        config[key] = parse_bool(config[key])
+    for key in INTEGER_KEYS:
+        config[key] = int(config[key])
+    config["OUTBOX_RETRY_DELAYS"] = parse_delays(config["OUTBOX_RETRY_DELAYS"])
+    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if not config.get("SECRET_KEY"):
+        try:
+            config["SECRET_KEY"] = ensure_secret_key(instance_path)
+        except FileExistsError:
+            config["SECRET_KEY"] = ensure_secret_key(instance_path)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
+    config["MAIL_SUPPRESS_SEND"] = False
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Make ``postgres://`` and ``postgresql://`` use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,78 @@
+"""Engine set-up: SQLite tuned for several concurrent writers, PostgreSQL as it is.
+
+SQLite: WAL, foreign keys, a busy timeout, and the pysqlite driver's own transaction handling
+switched off so that we emit BEGIN ourselves. A transaction that may write begins with
+``BEGIN IMMEDIATE`` (it takes the write lock at once, so two writers queue on the busy timeout
+instead of failing on a lock upgrade); a read-only request (GET/HEAD/OPTIONS) begins a plain
+deferred transaction and never blocks writers or waits for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_read_only_override: ContextVar[bool | None] = ContextVar("read_only_override", default=None)
+
+
+def transaction_is_read_only() -> bool:
+    """Whether the transaction about to begin is known not to write."""
+    override = _read_only_override.get()
+    if override is not None:
+        return override
+    if has_request_context():
+        return request.method in READ_ONLY_METHODS
+    return False
+
+
+@contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Begin deferred transactions inside this block (for read-only CLI work and benches)."""
+    token = _read_only_override.set(True)
+    try:
+        yield
+    finally:
+        _read_only_override.reset(token)
+
+
+def engine_options(database_uri: str) -> dict[str, Any]:
+    if database_uri.startswith("sqlite"):
+        return {
+            "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        }
+    return {"pool_pre_ping": True}
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN" if transaction_is_read_only() else "BEGIN IMMEDIATE")
+
+
+def init_database(app: Flask) -> None:
+    from .extensions import db
+
+    with app.app_context():
+        configure_engine(db.engine)

@@ -1,0 +1,17 @@
+"""The data model. Models hold data and simple derived properties; rules live in services/."""
+
+from .branch import Branch, Venue
+from .event import Event
+from .outbox import OutboxMessage
+from .registration import Registration
+from .staff import StaffUser, staff_branches
+
+__all__ = [
+    "Branch",
+    "Venue",
+    "Event",
+    "Registration",
+    "StaffUser",
+    "OutboxMessage",
+    "staff_branches",
+]

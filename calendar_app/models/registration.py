@@ -1,0 +1,68 @@
+"""A visitor's registration: a party of seats for one event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .event import Event
+    from .staff import StaffUser
+
+STATUS_CONFIRMED = "confirmed"
+STATUS_WAITLISTED = "waitlisted"
+STATUS_CANCELLED = "cancelled"
+REGISTRATION_STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED, STATUS_CANCELLED)
+SOURCES = ("web", "api", "walk_in")
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        # One active registration per address and event, whatever the code above does.
+        Index(
+            "uq_registrations_active_email",
+            "event_id",
+            "email_normalized",
+            unique=True,
+            sqlite_where=text("status != 'cancelled' AND email_normalized IS NOT NULL"),
+            postgresql_where=text("status != 'cancelled' AND email_normalized IS NOT NULL"),
+        ),
+        Index("ix_registrations_event_status", "event_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_normalized: Mapped[str | None] = mapped_column(String(254))
+    seats: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))
+    language: Mapped[str] = mapped_column(String(5), default="kk")
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    checkin_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    checked_in_by: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != STATUS_CANCELLED
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status} x{self.seats} for event {self.event_id}>"

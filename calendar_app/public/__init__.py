@@ -1,0 +1,7 @@
+"""Public pages: what is on, event details, registration self-service and the iCal feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import pages  # noqa: E402,F401

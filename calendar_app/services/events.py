@@ -1,0 +1,241 @@
+"""Events: create, update and cancel; venue rules, overlap checks and the iCalendar SEQUENCE.
+
+SEQUENCE rises by one on every change of time, place or status, so calendar clients replace
+their copy. ``updated_at`` changes on every edit of what a feed shows (never on registrations),
+so feeds can derive their ETag from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Branch, Event, Registration, Venue
+from ..models.event import (
+    AUDIENCES,
+    CATEGORIES,
+    DEFAULT_MAX_PARTY,
+    LANGUAGES,
+    REGISTRATION_KINDS,
+    REGISTRATION_NONE,
+    STATUS_CANCELLED,
+    STATUS_SCHEDULED,
+)
+from ..models.registration import STATUS_CONFIRMED
+from .errors import Conflict, InvalidInput, NotFound
+
+MAX_CAPACITY = 100_000
+MAX_PARTY_LIMIT = 50
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue_id", "status")
+
+
+@dataclass
+class EventData:
+    """Everything staff can set on an event; times are aware datetimes."""
+
+    title: str
+    venue_id: int
+    starts_at: datetime
+    ends_at: datetime
+    category: str = "other"
+    description: str = ""
+    audience: str = "all"
+    age_min: int | None = None
+    age_max: int | None = None
+    language: str = "kk"
+    registration: str = "required"
+    capacity: int = 0
+    max_party: int = DEFAULT_MAX_PARTY
+    waitlist_enabled: bool = True
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    translations: dict = field(default_factory=dict)
+
+
+def lock_event(event_id: int) -> Event:
+    """Load an event and lock its row (PostgreSQL) before counting seats or changing it."""
+    event = db.session.execute(
+        select(Event).where(Event.id == event_id).with_for_update()
+    ).scalar_one_or_none()
+    if event is None:
+        raise NotFound(_("No such event."))
+    return event
+
+
+def confirmed_seats(event_id: int) -> int:
+    return db.session.execute(
+        select(func.coalesce(func.sum(Registration.seats), 0)).where(
+            Registration.event_id == event_id, Registration.status == STATUS_CONFIRMED
+        )
+    ).scalar_one()
+
+
+def find_venue_conflict(
+    venue_id: int, starts_at: datetime, ends_at: datetime, exclude_event_id: int | None = None
+) -> Event | None:
+    """The first scheduled event in the venue whose time overlaps [starts_at, ends_at)."""
+    query = select(Event).where(
+        Event.venue_id == venue_id,
+        Event.status == STATUS_SCHEDULED,
+        Event.starts_at < ends_at,
+        Event.ends_at > starts_at,
+    )
+    if exclude_event_id is not None:
+        query = query.where(Event.id != exclude_event_id)
+    return db.session.execute(query.order_by(Event.starts_at).limit(1)).scalar_one_or_none()
+
+
+def _validate(branch: Branch, data: EventData, event: Event | None) -> Venue:
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    title = (data.title or "").strip()
+    if not title:
+        add("title", _("A title is required."))
+    elif len(title) > 300:
+        add("title", _("The title is too long (300 characters at most)."))
+    if data.category not in CATEGORIES:
+        add("category", _("Unknown category."))
+    if data.audience not in AUDIENCES:
+        add("audience", _("Unknown audience."))
+    if data.language not in LANGUAGES:
+        add("language", _("Unknown language."))
+    if data.registration not in REGISTRATION_KINDS:
+        add("registration", _("Unknown registration kind."))
+    for name in ("age_min", "age_max"):
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= 120:
+            add(name, _("Ages run from 0 to 120."))
+    if data.age_min is not None and data.age_max is not None and data.age_min > data.age_max:
+        add("age_max", _("The upper age must not be below the lower age."))
+    if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
+        raise ValueError("event times must be timezone-aware")
+    if data.ends_at <= data.starts_at:
+        add("ends_at", _("The event must end after it starts."))
+    if not 0 <= data.capacity <= MAX_CAPACITY:
+        add("capacity", _("The capacity must be between 0 and %(max)d.", max=MAX_CAPACITY))
+    if not 1 <= data.max_party <= MAX_PARTY_LIMIT:
+        add("max_party", _("A party holds 1 to %(max)d seats.", max=MAX_PARTY_LIMIT))
+    if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
+        add("closes_at", _("Registration must close after it opens."))
+    if data.closes_at and data.closes_at > data.ends_at:
+        add("closes_at", _("Registration cannot close after the event ends."))
+
+    venue = db.session.execute(
+        select(Venue).where(Venue.id == data.venue_id).with_for_update()
+    ).scalar_one_or_none()
+    if venue is None or venue.branch_id != branch.id:
+        add("venue_id", _("Choose a room of this branch."))
+    elif data.capacity > venue.capacity:
+        add(
+            "capacity",
+            _("The room holds %(capacity)d people at most.", capacity=venue.capacity),
+        )
+    if event is not None and data.registration != REGISTRATION_NONE:
+        taken = confirmed_seats(event.id)
+        if data.capacity < taken:
+            add(
+                "capacity",
+                _(
+                    "%(taken)d seats are already confirmed; the capacity cannot go below that.",
+                    taken=taken,
+                ),
+            )
+    if errors:
+        raise InvalidInput(errors)
+    assert venue is not None
+    clash = find_venue_conflict(
+        venue.id, data.starts_at, data.ends_at, event.id if event is not None else None
+    )
+    if clash is not None:
+        raise InvalidInput(
+            {
+                "starts_at": [
+                    _(
+                        "The room is taken by “%(title)s” at that time.",
+                        title=clash.title,
+                    )
+                ]
+            }
+        )
+    return venue
+
+
+def _apply(event: Event, data: EventData) -> None:
+    event.title = data.title.strip()
+    event.description = data.description or ""
+    event.category = data.category
+    event.audience = data.audience
+    event.age_min = data.age_min
+    event.age_max = data.age_max
+    event.language = data.language
+    event.venue_id = data.venue_id
+    event.starts_at = data.starts_at
+    event.ends_at = data.ends_at
+    event.registration = data.registration
+    event.capacity = data.capacity
+    event.max_party = data.max_party
+    event.waitlist_enabled = data.waitlist_enabled
+    event.opens_at = data.opens_at
+    event.closes_at = data.closes_at
+    event.translations = dict(data.translations or {})
+
+
+def create_event(branch: Branch, data: EventData, now: datetime) -> Event:
+    _validate(branch, data, None)
+    event = Event(
+        branch_id=branch.id, status=STATUS_SCHEDULED, sequence=0, created_at=now, updated_at=now
+    )
+    _apply(event, data)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, data: EventData, now: datetime) -> Event:
+    """Change an event; returns it with SEQUENCE raised if time or place changed."""
+    if event.is_cancelled:
+        raise Conflict(_("A cancelled event cannot be edited."))
+    event = lock_event(event.id)
+    _validate(event.branch, data, event)
+    before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
+    _apply(event, data)
+    if schedule_changed(event, before):
+        event.sequence += 1
+    event.updated_at = now
+    db.session.flush()
+    return event
+
+
+def schedule_changed(event: Event, before: dict) -> bool:
+    return any(getattr(event, name) != before[name] for name in SCHEDULE_FIELDS)
+
+
+def cancel_event(event: Event, now: datetime) -> Event:
+    event = lock_event(event.id)
+    if event.is_cancelled:
+        raise Conflict(_("This event is already cancelled."))
+    event.status = STATUS_CANCELLED
+    event.cancelled_at = now
+    event.sequence += 1
+    event.updated_at = now
+    db.session.flush()
+    return event
+
+
+__all__ = [
+    "EventData",
+    "create_event",
+    "update_event",
+    "cancel_event",
+    "find_venue_conflict",
+    "confirmed_seats",
+    "lock_event",
+    "STATUS_CANCELLED",
+]

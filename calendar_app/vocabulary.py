@@ -1,0 +1,33 @@
+"""Human labels for the fixed vocabularies (categories, audiences, languages, statuses)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORY_LABELS = {
+    "book_presentation": _l("Book presentation"),
+    "master_class": _l("Master class"),
+    "author_meeting": _l("Meeting with an author"),
+    "literary_analysis": _l("Literary analysis"),
+    "exhibition": _l("Exhibition"),
+    "concert": _l("Concert"),
+    "business_meeting": _l("Business meeting"),
+    "national_day": _l("National day"),
+    "other": _l("Other"),
+}
+
+AUDIENCE_LABELS = {
+    "children": _l("Children"),
+    "teens": _l("Teenagers"),
+    "adults": _l("Adults"),
+    "families": _l("Families"),
+    "all": _l("Everyone"),
+}
+
+LANGUAGE_LABELS = {
+    "kk": _l("Kazakh"),
+    "ru": _l("Russian"),
+    "en": _l("English"),
+}
+
+LANGUAGE_NATIVE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
