@@ -34,7 +34,8 @@ def _postgres_url_for_worker(worker: str) -> str:
     import psycopg
 
     base = make_url(TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://"))
-    name = f"{base.database or 'test'}_calendar_{worker}"
+    tag = os.environ.get("TEST_DATABASE_TAG", "")  # lets several checkouts share one server
+    name = f"{base.database or 'test'}_calendar_{tag}{worker}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
         with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
