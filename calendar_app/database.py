@@ -17,6 +17,9 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -44,6 +47,28 @@ def read_only_transactions() -> Iterator[None]:
         _read_only_override.reset(token)
 
 
+class unicode_lower(FunctionElement):  # noqa: N801 (reads like the SQL function it is)
+    """``lower()`` that folds every script: SQLite's built-in one only folds ASCII letters."""
+
+    type = String()
+    inherit_cache = True
+    name = "unicode_lower"
+
+
+@compiles(unicode_lower)
+def _compile_unicode_lower(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _compile_unicode_lower_sqlite(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _python_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def engine_options(database_uri: str) -> dict[str, Any]:
     if database_uri.startswith("sqlite"):
         return {
@@ -65,6 +90,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("unicode_lower", 1, _python_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

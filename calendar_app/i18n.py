@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 
 SUPPORTED_LOCALES = ("kk", "ru", "en")
 LOCALE_COOKIE = "lang"
@@ -16,6 +16,8 @@ def normalise_locale(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, workers and direct service calls
+        return current_app.config["DEFAULT_LOCALE"]
     cached = getattr(g, "locale", None)
     if cached:
         return cached
