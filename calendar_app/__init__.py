@@ -39,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from .i18n import select_locale
+    from .i18n import init_i18n, select_locale
 
     db.init_app(app)
     init_database(app)
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_i18n(app)
     limiter.init_app(app)
 
     from .web import register_web

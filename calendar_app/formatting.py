@@ -4,28 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale
 
+from .localization import localized
 from .timeutil import to_local
 from .vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS, LANGUAGE_NATIVE_NAMES
 
 
-def local_time(moment: datetime, zone: str) -> datetime:
-    return to_local(moment, zone)
+def _locale() -> str:
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
 
 
 def format_local_datetime(moment: datetime, zone: str, fmt: str = "medium") -> str:
-    return format_datetime(to_local(moment, zone).replace(tzinfo=None), fmt)
+    """Date and time in the branch's zone, in the visitor's language."""
+    return babel_dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=_locale())
 
 
 def format_local_date(moment: datetime, zone: str, fmt: str = "full") -> str:
-    return format_date(to_local(moment, zone).date(), fmt)
+    return babel_dates.format_date(to_local(moment, zone).date(), fmt, locale=_locale())
 
 
 def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
-    return format_time(to_local(moment, zone).replace(tzinfo=None), fmt)
+    return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=_locale())
 
 
 def url_with(**changes: Any) -> str:
@@ -36,8 +41,6 @@ def url_with(**changes: Any) -> str:
             args.pop(key, None)
         else:
             args[key] = value
-    from urllib.parse import urlencode
-
     query = urlencode(args)
     return request.path + ("?" + query if query else "")
 
@@ -59,6 +62,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = format_local_date
     app.jinja_env.filters["local_time"] = format_local_time
     app.jinja_env.filters["webcal"] = webcal_url
+    app.jinja_env.filters["localized"] = localized
     app.jinja_env.globals.update(
         url_with=url_with,
         absolute_url=absolute_url,
@@ -70,4 +74,4 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale() -> dict[str, Any]:
-        return {"current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"])}
+        return {"current_locale": _locale()}

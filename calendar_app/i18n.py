@@ -1,18 +1,33 @@
-"""Locale selection: explicit choice (remembered in a cookie), else Accept-Language, else default."""
+"""Languages: choosing the visitor's locale and keeping the compiled catalogs current.
+
+The locale is the explicit choice (``?lang=``, remembered in a cookie), else the best match of
+Accept-Language, else ``DEFAULT_LOCALE``. Unknown values fall back quietly.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, request
+import os
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 SUPPORTED_LOCALES = ("kk", "ru", "en")
 LOCALE_COOKIE = "lang"
+LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def normalise_locale(value: str | None) -> str | None:
-    if not value:
+    if not value or not isinstance(value, str):
         return None
-    code = value.strip().lower()[:5].replace("_", "-").split("-")[0]
+    code = value.strip().lower()[:8].replace("_", "-").split("-")[0]
     return code if code in SUPPORTED_LOCALES else None
+
+
+def explicit_locale() -> str | None:
+    """The language asked for in this request's query string, if it is a known one."""
+    return normalise_locale(request.args.get("lang"))
 
 
 def select_locale() -> str:
@@ -21,9 +36,7 @@ def select_locale() -> str:
     cached = getattr(g, "locale", None)
     if cached:
         return cached
-    chosen = normalise_locale(request.args.get("lang")) or normalise_locale(
-        request.cookies.get(LOCALE_COOKIE)
-    )
+    chosen = explicit_locale() or normalise_locale(request.cookies.get(LOCALE_COOKIE))
     if not chosen:
         try:
             chosen = request.accept_languages.best_match(SUPPORTED_LOCALES)
@@ -32,3 +45,46 @@ def select_locale() -> str:
     locale = chosen or current_app.config["DEFAULT_LOCALE"]
     g.locale = locale
     return locale
+
+
+def remember_choice(response: Response) -> Response:
+    """Keep an explicit ``?lang=`` choice for the next visits (pages only, not the API)."""
+    chosen = explicit_locale()
+    if (
+        chosen
+        and not request.path.startswith("/api/")
+        and request.cookies.get(LOCALE_COOKIE) != chosen
+    ):
+        response.set_cookie(
+            LOCALE_COOKIE,
+            chosen,
+            max_age=LOCALE_COOKIE_MAX_AGE,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+        )
+    return response
+
+
+def compile_catalogs(directory: Path) -> None:
+    """Compile each ``messages.po`` whose ``.mo`` is missing or older (atomic, process-safe)."""
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        temporary = mo_path.with_name(f".messages.{os.getpid()}.mo")
+        try:
+            with temporary.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            os.replace(temporary, mo_path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+
+
+def init_i18n(app: Flask) -> None:
+    directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    if directory.is_dir():
+        compile_catalogs(directory)
+    app.after_request(remember_choice)
