@@ -10,6 +10,10 @@ from .timeutil import utcnow
 
 
 def register_cli(app: Flask) -> None:
+    from .staff.commands import register_staff_cli
+
+    register_staff_cli(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Add the Almaty demo branches, rooms and a season of events (idempotent)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -39,6 +40,14 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password, so a new password ends the account's other sessions."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session
+        return f"{self.id}:{self.session_stamp}"
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email}{' admin' if self.is_admin else ''}>"

@@ -1,0 +1,82 @@
+"""``flask --app app create-staff EMAIL [--admin] [--branch SLUG]... [--password-stdin]``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Branch
+from ..services.errors import InvalidInput
+from ..services.staff_accounts import StaffData, create_staff, find_staff_by_email, update_staff
+from ..timeutil import utcnow
+
+
+def register_staff_cli(app: Flask) -> None:
+    @app.cli.command("create-staff")
+    @click.argument("email")
+    @click.option("--admin", is_flag=True, help="Administrator of every branch.")
+    @click.option(
+        "--branch",
+        "branch_slugs",
+        multiple=True,
+        metavar="SLUG",
+        help="A branch the account manages (repeat for several).",
+    )
+    @click.option("--name", default=None, help="The person's name.")
+    @click.option(
+        "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+    )
+    def create_staff_command(
+        email: str,
+        admin: bool,
+        branch_slugs: tuple[str, ...],
+        name: str | None,
+        password_stdin: bool,
+    ) -> None:
+        """Create a staff account, or update the one with this address.
+
+        Re-running sets the administrator flag as given, the branches if any are given, and the
+        password.
+        """
+        slugs = sorted(set(branch_slugs))
+        branches = (
+            db.session.execute(select(Branch).where(Branch.slug.in_(slugs))).scalars().all()
+            if slugs
+            else []
+        )
+        unknown = sorted(set(slugs) - {branch.slug for branch in branches})
+        if unknown:
+            raise click.ClickException(f"Unknown branch: {', '.join(unknown)}")
+        if password_stdin:
+            password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        existing = find_staff_by_email(email)
+        data = StaffData(
+            email=email,
+            name=name if name is not None else (existing.name if existing else ""),
+            is_admin=admin,
+            active=True,
+            branch_ids=[branch.id for branch in branches]
+            if branches or existing is None
+            else [branch.id for branch in existing.branches],
+            password=password,
+        )
+        try:
+            if existing is None:
+                staff = create_staff(data, utcnow())
+                verb = "Created"
+            else:
+                staff = update_staff(existing, data, utcnow())
+                verb = "Updated"
+        except InvalidInput as error:
+            db.session.rollback()
+            messages = "; ".join(
+                f"{field}: {message}" for field, items in error.errors.items() for message in items
+            )
+            raise click.ClickException(messages) from None
+        db.session.commit()
+        scope = "all branches" if staff.is_admin else ", ".join(b.slug for b in staff.branches)
+        click.echo(f"{verb} staff account {staff.email} ({scope}).")

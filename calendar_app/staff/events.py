@@ -1,0 +1,211 @@
+"""Dashboard and event management: create, edit and cancel events in the branch's local time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Branch, Event
+from ..services import permissions
+from ..services.attendance import Fill, fill_for
+from ..services.errors import Conflict, InvalidInput
+from ..services.events import EventData, cancel_event, create_event, update_event
+from ..timeutil import local_to_utc, to_local, utcnow
+from . import bp
+from .forms import ConfirmForm, EventForm, apply_errors
+
+DASHBOARD_LIMIT = 200
+
+
+def load_event(event_id: int) -> Event:
+    """The event if it exists (404) and belongs to one of my branches (403)."""
+    event = db.session.execute(
+        select(Event)
+        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .where(Event.id == event_id)
+    ).scalar_one_or_none()
+    if event is None:
+        abort(404)
+    return permissions.require_event(current_user, event)
+
+
+@bp.get("/")
+def dashboard() -> str:
+    now = utcnow()
+    query = (
+        select(Event)
+        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .where(Event.ends_at > now)
+        .order_by(Event.starts_at, Event.id)
+        .limit(DASHBOARD_LIMIT)
+    )
+    events = db.session.execute(permissions.limit_to_branches(query, current_user)).scalars().all()
+    fills = fill_for(event.id for event in events)
+    return render_template(
+        "staff/dashboard.html", events=events, fills=fills, empty_fill=Fill(), now=now
+    )
+
+
+def _managed_branches() -> list[Branch]:
+    return list(
+        db.session.execute(
+            permissions.managed_branches_query(current_user).options(selectinload(Branch.venues))
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _venue_choices(branches: list[Branch]) -> list[tuple[int, str]]:
+    many = len(branches) > 1
+    return [
+        (
+            venue.id,
+            _(
+                "%(branch)s · %(room)s (%(capacity)d seats)",
+                branch=branch.name,
+                room=venue.name,
+                capacity=venue.capacity,
+            )
+            if many
+            else _("%(room)s (%(capacity)d seats)", room=venue.name, capacity=venue.capacity),
+        )
+        for branch in branches
+        for venue in branch.venues
+    ]
+
+
+def _local(moment: datetime | None, zone: str) -> datetime | None:
+    return to_local(moment, zone).replace(tzinfo=None) if moment else None
+
+
+def _utc(value: datetime | None, zone: str) -> datetime | None:
+    return local_to_utc(value, zone) if value else None
+
+
+def _event_data(form: EventForm, zone: str) -> EventData:
+    return EventData(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        category=form.category.data,
+        audience=form.audience.data,
+        age_min=form.age_min.data,
+        age_max=form.age_max.data,
+        language=form.language.data,
+        venue_id=form.venue_id.data,
+        starts_at=local_to_utc(form.starts_at.data, zone),
+        ends_at=local_to_utc(form.ends_at.data, zone),
+        registration=form.registration.data,
+        capacity=form.capacity.data,
+        max_party=form.max_party.data,
+        waitlist_enabled=bool(form.waitlist_enabled.data),
+        opens_at=_utc(form.opens_at.data, zone),
+        closes_at=_utc(form.closes_at.data, zone),
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event() -> Any:
+    branches = _managed_branches()
+    if not branches:
+        abort(403, _("Your account has no branch yet."))
+    form = EventForm()
+    form.branch_id.choices = [(branch.id, branch.name) for branch in branches]
+    form.venue_id.choices = _venue_choices(branches)
+    status = 200
+    if form.validate_on_submit():
+        branch = next(branch for branch in branches if branch.id == form.branch_id.data)
+        permissions.require_branch(current_user, branch.id)
+        try:
+            event = create_event(branch, _event_data(form, branch.timezone), utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The event “%(title)s” is planned.", title=event.title), "info")
+            return redirect(url_for("staff.roster", event_id=event.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("staff/event_form.html", form=form, event=None), status
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int) -> Any:
+    event = load_event(event_id)
+    zone = event.branch.timezone
+    branch = db.session.execute(
+        select(Branch).options(selectinload(Branch.venues)).where(Branch.id == event.branch_id)
+    ).scalar_one()
+    if event.is_cancelled:
+        flash(_("A cancelled event cannot be edited."), "error")
+        return redirect(url_for("staff.roster", event_id=event.id))
+    form = EventForm()
+    del form.branch_id
+    form.venue_id.choices = _venue_choices([branch])
+    status = 200
+    if not form.is_submitted():
+        form.process(
+            data={
+                "title": event.title,
+                "description": event.description,
+                "category": event.category,
+                "audience": event.audience,
+                "age_min": event.age_min,
+                "age_max": event.age_max,
+                "language": event.language,
+                "venue_id": event.venue_id,
+                "starts_at": _local(event.starts_at, zone),
+                "ends_at": _local(event.ends_at, zone),
+                "registration": event.registration,
+                "capacity": event.capacity,
+                "max_party": event.max_party,
+                "waitlist_enabled": event.waitlist_enabled,
+                "opens_at": _local(event.opens_at, zone),
+                "closes_at": _local(event.closes_at, zone),
+            }
+        )
+    elif form.validate():
+        try:
+            update_event(event, _event_data(form, zone), utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+            status = 422
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("The changes are saved."), "info")
+            return redirect(url_for("staff.roster", event_id=event.id))
+    else:
+        status = 422
+    return render_template("staff/event_form.html", form=form, event=event), status
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"], endpoint="cancel_event")
+def cancel_event_view(event_id: int) -> Any:
+    event = load_event(event_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            cancel_event(event, utcnow())
+        except Conflict as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The event “%(title)s” is cancelled.", title=event.title), "info")
+        return redirect(url_for("staff.roster", event_id=event.id))
+    fill = fill_for([event.id]).get(event.id, Fill())
+    return render_template("staff/event_cancel.html", event=event, form=form, fill=fill)
