@@ -28,15 +28,6 @@ def register_web(app: Flask) -> None:
 
     login_manager.login_view = "staff.login"
 
-    @login_manager.user_loader
-    def load_staff_user(user_id: str) -> Any:
-        from .extensions import db
-        from .models import StaffUser
-
-        if not user_id.isdigit():
-            return None
-        return db.session.get(StaffUser, int(user_id))
-
     formatting.register_template_helpers(app)
 
     @app.errorhandler(HTTPException)

@@ -43,11 +43,12 @@ def make_staff(
     return staff
 
 
-def log_in(client: FlaskClient, staff: StaffUser | None) -> FlaskClient:
-    """Put ``staff`` in the client's session (None logs out), as Flask-Login would after a login."""
+def log_in(client: FlaskClient, staff: StaffUser | str | None) -> FlaskClient:
+    """Put ``staff`` (or its ``get_id()``) in the client's session (None logs out), as
+    Flask-Login would after a login."""
     with client.session_transaction() as session:
         session.clear()
         if staff is not None:
-            session["_user_id"] = staff.get_id()
+            session["_user_id"] = staff if isinstance(staff, str) else staff.get_id()
             session["_fresh"] = True
     return client

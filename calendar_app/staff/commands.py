@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -50,7 +52,7 @@ def register_staff_cli(app: Flask) -> None:
         if unknown:
             raise click.ClickException(f"Unknown branch: {', '.join(unknown)}")
         if password_stdin:
-            password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+            password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         existing = find_staff_by_email(email)

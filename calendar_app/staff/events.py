@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import Branch, Event
@@ -63,19 +64,14 @@ def _managed_branches() -> list[Branch]:
     )
 
 
-def _venue_choices(branches: list[Branch]) -> list[tuple[int, str]]:
+def _venue_choices(branches: list[Branch]) -> list[SelectChoice]:
+    """The rooms of these branches, grouped by branch when there are several."""
     many = len(branches) > 1
     return [
-        (
+        SelectChoice(
             venue.id,
-            _(
-                "%(branch)s · %(room)s (%(capacity)d seats)",
-                branch=branch.name,
-                room=venue.name,
-                capacity=venue.capacity,
-            )
-            if many
-            else _("%(room)s (%(capacity)d seats)", room=venue.name, capacity=venue.capacity),
+            _("%(room)s (%(capacity)d seats)", room=venue.name, capacity=venue.capacity),
+            optgroup=branch.name if many else None,
         )
         for branch in branches
         for venue in branch.venues
@@ -117,7 +113,7 @@ def new_event() -> Any:
     if not branches:
         abort(403, _("Your account has no branch yet."))
     form = EventForm()
-    form.branch_id.choices = [(branch.id, branch.name) for branch in branches]
+    form.branch_id.choices = [SelectChoice(branch.id, branch.name) for branch in branches]
     form.venue_id.choices = _venue_choices(branches)
     status = 200
     if form.validate_on_submit():

@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..models.event import AUDIENCES, CATEGORIES, LANGUAGES, REGISTRATION_KINDS
@@ -44,15 +45,16 @@ class EventForm(FlaskForm):
         _l("Description (Markdown)"), validators=[Optional(), Length(max=20000)]
     )
     category = SelectField(
-        _l("Category"), choices=[(key, CATEGORY_LABELS[key]) for key in CATEGORIES]
+        _l("Category"), choices=[SelectChoice(key, CATEGORY_LABELS[key]) for key in CATEGORIES]
     )
     audience = SelectField(
-        _l("Audience"), choices=[(key, AUDIENCE_LABELS[key]) for key in AUDIENCES]
+        _l("Audience"), choices=[SelectChoice(key, AUDIENCE_LABELS[key]) for key in AUDIENCES]
     )
     age_min = IntegerField(_l("Youngest age"), validators=[Optional()])
     age_max = IntegerField(_l("Oldest age"), validators=[Optional()])
     language = SelectField(
-        _l("Language of the event"), choices=[(key, LANGUAGE_LABELS[key]) for key in LANGUAGES]
+        _l("Language of the event"),
+        choices=[SelectChoice(key, LANGUAGE_LABELS[key]) for key in LANGUAGES],
     )
     venue_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
     starts_at = DateTimeLocalField(
@@ -63,7 +65,7 @@ class EventForm(FlaskForm):
     )
     registration = SelectField(
         _l("Registration"),
-        choices=[(key, REGISTRATION_LABELS[key]) for key in REGISTRATION_KINDS],
+        choices=[SelectChoice(key, REGISTRATION_LABELS[key]) for key in REGISTRATION_KINDS],
         default="required",
     )
     capacity = IntegerField(_l("Seats"), validators=[InputRequired()], default=20)
