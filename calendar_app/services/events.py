@@ -205,11 +205,16 @@ def update_event(event: Event, data: EventData, now: datetime) -> Event:
     event = lock_event(event.id)
     _validate(event.branch, data, event)
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
+    capacity_before = event.capacity
     _apply(event, data)
     if schedule_changed(event, before):
         event.sequence += 1
     event.updated_at = now
     db.session.flush()
+    if event.capacity > capacity_before:
+        from .registrations import promote_waitlist  # registrations builds on this module
+
+        promote_waitlist(event, now)
     return event
 
 

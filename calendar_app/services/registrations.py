@@ -1,0 +1,371 @@
+"""Registrations: the only code that changes seats.
+
+Every change that counts seats first locks the event row (``lock_event``: ``SELECT ... FOR
+UPDATE`` on PostgreSQL; on SQLite the writing transaction already began with ``BEGIN
+IMMEDIATE``), so confirmed seats never exceed the capacity whatever the concurrency.
+
+The waitlist is strictly first come, first served: while anyone is waiting, a new registration
+waits behind them even if it would fit, and when seats free up the queue is promoted from its
+head; a party too large for the freed seats keeps its place and blocks those behind it until
+enough seats are free. The one exception is a party larger than the whole capacity (possible only
+after staff lowered it): it could never be seated, so it is passed over instead of blocking the
+queue for good (it keeps its place should the capacity rise again).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Event, Registration
+from ..models.event import LANGUAGES
+from ..models.registration import (
+    SOURCES,
+    STATUS_CANCELLED,
+    STATUS_CONFIRMED,
+    STATUS_WAITLISTED,
+)
+from ..security import generate_token, hash_token
+from .errors import Conflict, InvalidInput
+from .events import confirmed_seats, lock_event
+
+MAX_NAME_LENGTH = 200
+MAX_EMAIL_LENGTH = 254
+SOURCE_WALK_IN = "walk_in"
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """A new registration, its secret manage token (never stored) and its status."""
+
+    registration: Registration
+    token: str
+    status: str
+
+
+def checkin_code_for(token: str) -> str:
+    """The door check-in code of a registration, derived one-way from its manage token.
+
+    A photo of the QR code (which carries this code) therefore cannot be used to manage or
+    cancel the registration.
+    """
+    digest = hashlib.sha256(("checkin:" + token).encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def clean_name(value: object) -> str:
+    """A person's name: text, not empty once trimmed, at most 200 characters, no control chars."""
+    if not isinstance(value, str):
+        raise InvalidInput({"name": [_("Enter your name.")]})
+    name = unicodedata.normalize("NFC", value.strip())
+    if not name:
+        raise InvalidInput({"name": [_("Enter your name.")]})
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            {"name": [_("The name is too long (%(max)d characters at most).", max=MAX_NAME_LENGTH)]}
+        )
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in name):
+        raise InvalidInput({"name": [_("The name contains characters that are not allowed.")]})
+    return name
+
+
+def clean_email(value: object) -> tuple[str, str]:
+    """The address as written (domain normalised) and its case-insensitive comparison key."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput({"email": [_("Enter your e-mail address.")]})
+    text = value.strip()
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise InvalidInput({"email": [_("This e-mail address is too long.")]})
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidInput(
+            {"email": [_("Enter a valid e-mail address, like name@example.kz.")]}
+        ) from None
+    return checked.normalized, checked.normalized.casefold()
+
+
+def _check_seats(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput({"seats": [_("Enter the number of seats as a whole number.")]})
+    if value < 1:
+        raise InvalidInput({"seats": [_("Register at least one seat.")]})
+    return value
+
+
+def _validate(
+    name: object, email: object, seats: object, language: object, source: str
+) -> tuple[str, str | None, str | None, int, str]:
+    """Check every field, collecting all errors before touching the database."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, object] = {}
+    email_required = source != SOURCE_WALK_IN
+    checks = {
+        "name": lambda: clean_name(name),
+        "email": lambda: (
+            clean_email(email)
+            if email_required or (isinstance(email, str) and email.strip())
+            else (None, None)
+        ),
+        "seats": lambda: _check_seats(seats),
+    }
+    for field, check in checks.items():
+        try:
+            clean[field] = check()
+        except InvalidInput as error:
+            for key, messages in error.errors.items():
+                errors.setdefault(key, []).extend(messages)
+    if language not in LANGUAGES:
+        errors.setdefault("language", []).append(_("Unknown language."))
+    if errors:
+        raise InvalidInput(errors)
+    address, address_key = clean["email"]  # type: ignore[misc]
+    return clean["name"], address, address_key, clean["seats"], language  # type: ignore[return-value]
+
+
+def _check_event_takes_registrations(event: Event, now: datetime, source: str) -> None:
+    if event.is_cancelled:
+        raise Conflict(_("This event has been cancelled."))
+    if event.is_drop_in:
+        raise Conflict(_("This event needs no registration: just come."))
+    if now >= event.ends_at:
+        raise Conflict(_("This event is over."))
+    if source == SOURCE_WALK_IN:
+        return  # staff add walk-ins at the door, outside the visitors' window
+    if event.opens_at is not None and now < event.opens_at:
+        raise Conflict(_("Registration for this event has not opened yet."))
+    if now >= event.effective_closes_at:
+        raise Conflict(_("Registration for this event is closed."))
+
+
+def _has_active_registration(event_id: int, email_key: str) -> bool:
+    return (
+        db.session.execute(
+            select(Registration.id).where(
+                Registration.event_id == event_id,
+                Registration.email_normalized == email_key,
+                Registration.status != STATUS_CANCELLED,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _queue_is_empty(event_id: int) -> bool:
+    return (
+        db.session.execute(
+            select(Registration.id)
+            .where(Registration.event_id == event_id, Registration.status == STATUS_WAITLISTED)
+            .limit(1)
+        ).first()
+        is None
+    )
+
+
+def _duplicate() -> Conflict:
+    return Conflict(_("This e-mail address is already registered for this event."), field="email")
+
+
+def register(
+    event_id: int,
+    *,
+    name: object,
+    email: object,
+    seats: object,
+    language: str,
+    source: str,
+    now: datetime,
+    override_capacity: bool = False,
+) -> RegistrationResult:
+    """Register a party: confirmed if seats are left, waitlisted if the event keeps a waitlist.
+
+    Raises InvalidInput (bad fields), NotFound (no such event) or Conflict (closed, cancelled,
+    full without a waitlist, or the address already registered). ``override_capacity`` lets
+    staff seat a walk-in party beyond the capacity on purpose.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown registration source {source!r}")
+    name, address, address_key, seats, language = _validate(name, email, seats, language, source)
+    event = lock_event(event_id)
+    if seats > event.max_party:
+        raise InvalidInput(
+            {"seats": [_("At most %(max)d seats per registration.", max=event.max_party)]}
+        )
+    _check_event_takes_registrations(event, now, source)
+    if address_key is not None and _has_active_registration(event.id, address_key):
+        raise _duplicate()
+
+    taken = confirmed_seats(event.id)
+    if override_capacity or (taken + seats <= event.capacity and _queue_is_empty(event.id)):
+        status = STATUS_CONFIRMED
+    elif seats > event.capacity:
+        raise Conflict(
+            _("This event has %(capacity)d seats in all.", capacity=event.capacity), field="seats"
+        )
+    elif event.waitlist_enabled:
+        status = STATUS_WAITLISTED
+    else:
+        raise Conflict(_("Sorry, this event is full."))
+
+    token = generate_token()
+    registration = Registration(
+        event_id=event.id,
+        name=name,
+        email=address,
+        email_normalized=address_key,
+        seats=seats,
+        status=status,
+        language=language,
+        source=source,
+        token_hash=hash_token(token),
+        checkin_code_hash=hash_token(checkin_code_for(token)),
+        created_at=now,
+        updated_at=now,
+        confirmed_at=now if status == STATUS_CONFIRMED else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        # The unique index on (event, address) of active registrations: the same answer as
+        # the check above, should two requests ever slip past it.
+        raise _duplicate() from None
+    return RegistrationResult(registration=registration, token=token, status=status)
+
+
+def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
+    """Confirm waiting parties in order while they fit; returns those promoted.
+
+    Call it in the transaction that freed the seats; it locks the event row itself.
+    """
+    event = lock_event(event.id)
+    if event.is_cancelled or event.is_drop_in or now >= event.ends_at:
+        return []
+    free = event.capacity - confirmed_seats(event.id)
+    waiting = (
+        db.session.execute(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == STATUS_WAITLISTED)
+            .order_by(Registration.id)
+        )
+        .scalars()
+        .all()
+    )
+    promoted: list[Registration] = []
+    for registration in waiting:
+        if free <= 0:
+            break
+        if registration.seats > event.capacity:
+            continue  # could never be seated; it must not hold up the queue
+        if registration.seats > free:
+            break  # strict first come, first served: it waits for more seats, and so do others
+        registration.status = STATUS_CONFIRMED
+        registration.confirmed_at = now
+        registration.updated_at = now
+        free -= registration.seats
+        promoted.append(registration)
+    db.session.flush()
+    return promoted
+
+
+def cancel(registration: Registration, now: datetime) -> list[Registration]:
+    """Cancel a registration and promote the waitlist; returns the registrations promoted."""
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status == STATUS_CANCELLED:
+        raise Conflict(_("This registration is already cancelled."))
+    registration.status = STATUS_CANCELLED
+    registration.cancelled_at = now
+    registration.updated_at = now
+    db.session.flush()
+    return promote_waitlist(event, now)
+
+
+def check_in(registration: Registration, staff_id: int | None, now: datetime) -> Registration:
+    """Mark a confirmed party as arrived."""
+    if registration.status != STATUS_CONFIRMED:
+        raise Conflict(_("Only confirmed registrations can be checked in."))
+    if registration.checked_in_at is not None:
+        raise Conflict(_("This registration is already checked in."))
+    registration.checked_in_at = now
+    registration.checked_in_by_id = staff_id
+    registration.updated_at = now
+    db.session.flush()
+    return registration
+
+
+def undo_check_in(registration: Registration, now: datetime) -> Registration:
+    """Take back a check-in made by mistake."""
+    if registration.status != STATUS_CONFIRMED:
+        raise Conflict(_("Only confirmed registrations can be checked in."))
+    if registration.checked_in_at is None:
+        raise Conflict(_("This registration is not checked in."))
+    registration.checked_in_at = None
+    registration.checked_in_by_id = None
+    registration.updated_at = now
+    db.session.flush()
+    return registration
+
+
+def _find_by_hash(column: object, secret: object) -> Registration | None:
+    if not isinstance(secret, str) or not _TOKEN_PATTERN.match(secret):
+        return None
+    return db.session.execute(
+        select(Registration).where(column == hash_token(secret))  # type: ignore[operator]
+    ).scalar_one_or_none()
+
+
+def find_by_token(token: object) -> Registration | None:
+    """The registration whose manage token this is (cancelled ones included), or None."""
+    return _find_by_hash(Registration.token_hash, token)
+
+
+def find_by_checkin_code(code: object) -> Registration | None:
+    """The registration whose door check-in code this is, or None."""
+    return _find_by_hash(Registration.checkin_code_hash, code)
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the head of the queue; None unless the registration is waiting."""
+    if registration.status != STATUS_WAITLISTED:
+        return None
+    ahead = db.session.execute(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == STATUS_WAITLISTED,
+            Registration.id < registration.id,
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+def seats_confirmed(event_id: int) -> int:
+    return confirmed_seats(event_id)
+
+
+__all__ = [
+    "RegistrationResult",
+    "register",
+    "cancel",
+    "promote_waitlist",
+    "check_in",
+    "undo_check_in",
+    "find_by_token",
+    "find_by_checkin_code",
+    "checkin_code_for",
+    "waitlist_position",
+    "seats_confirmed",
+    "clean_name",
+    "clean_email",
+]

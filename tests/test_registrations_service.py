@@ -1,0 +1,322 @@
+"""The registrations service: seats, parties, windows, the waitlist and bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from calendar_app.extensions import db
+from calendar_app.models import Registration
+from calendar_app.security import hash_token
+from calendar_app.services import registrations as regs
+from calendar_app.services.errors import Conflict, InvalidInput, NotFound
+from calendar_app.services.events import EventData, cancel_event, update_event
+from tests.factories import NOW, make_event
+
+
+def sign_up(event, email=None, seats=1, name="Айгерім Сәрсенова", now=NOW, **extra):
+    email = email if email is not None else f"guest{next(_emails)}@example.kz"
+    return regs.register(
+        event.id,
+        name=name,
+        email=email,
+        seats=seats,
+        language=extra.pop("language", "kk"),
+        source=extra.pop("source", "web"),
+        now=now,
+        **extra,
+    )
+
+
+_emails = iter(range(1, 1_000_000))
+
+
+def registration_count() -> int:
+    return db.session.execute(select(func.count(Registration.id))).scalar_one()
+
+
+def edit_capacity(event, capacity: int):
+    data = EventData(
+        title=event.title,
+        venue_id=event.venue_id,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        category=event.category,
+        capacity=capacity,
+        max_party=event.max_party,
+        waitlist_enabled=event.waitlist_enabled,
+    )
+    return update_event(event, data, NOW)
+
+
+def test_a_party_is_confirmed_and_only_hashes_are_stored(ctx):
+    event = make_event(capacity=10)
+    result = sign_up(event, email="Parent@Example.KZ", seats=3, name="  «Құтадғу білік»  ")
+    db.session.commit()
+    reg = result.registration
+    assert result.status == reg.status == "confirmed"
+    assert reg.seats == 3 and reg.name == "«Құтадғу білік»"
+    assert reg.email == "Parent@example.kz" and reg.email_normalized == "parent@example.kz"
+    assert len(result.token) >= 22  # 128 bits or more, url-safe
+    assert reg.token_hash == hash_token(result.token) != result.token
+    code = regs.checkin_code_for(result.token)
+    assert reg.checkin_code_hash == hash_token(code) and code != result.token
+    assert regs.find_by_token(result.token).id == reg.id
+    assert regs.find_by_checkin_code(code).id == reg.id
+    assert regs.find_by_token(code) is None  # the door code cannot manage the registration
+    assert regs.seats_confirmed(event.id) == 3
+    assert regs.waitlist_position(reg) is None
+
+
+def test_tokens_are_unique_and_unknown_or_truncated_tokens_find_nothing(ctx):
+    event = make_event(capacity=10)
+    tokens = {sign_up(event).token for _ in range(5)}
+    assert len(tokens) == 5
+    token = next(iter(tokens))
+    for bad in (token[:-1], token[:10], "made-up-token-" * 3, "", "x" * 500, None, 42, "ü" * 30):
+        assert regs.find_by_token(bad) is None
+        assert regs.find_by_checkin_code(bad) is None
+
+
+def test_full_event_waitlists_in_order_then_refuses_without_waitlist(ctx):
+    event = make_event(capacity=4)
+    assert sign_up(event, seats=3).status == "confirmed"
+    second = sign_up(event, seats=2)
+    third = sign_up(event, seats=1)
+    assert second.status == third.status == "waitlisted"
+    # Strict first come, first served: the single seat left goes to nobody behind the pair.
+    assert regs.waitlist_position(second.registration) == 1
+    assert regs.waitlist_position(third.registration) == 2
+    assert regs.seats_confirmed(event.id) == 3
+
+    closed = make_event(capacity=2, waitlist_enabled=False)
+    sign_up(closed, seats=2)
+    before = registration_count()
+    with pytest.raises(Conflict, match="full"):
+        sign_up(closed, seats=1)
+    assert registration_count() == before
+
+
+def test_cancellation_promotes_in_order_and_a_large_party_waits_for_more(ctx):
+    event = make_event(capacity=5)
+    first = sign_up(event, seats=3).registration
+    second = sign_up(event, seats=2).registration
+    big = sign_up(event, seats=4).registration  # waits
+    small = sign_up(event, seats=1).registration  # waits behind the big party
+    late = sign_up(event, seats=2).registration
+    assert [r.status for r in (big, small, late)] == ["waitlisted"] * 3
+
+    promoted = regs.cancel(second, NOW)  # frees 2 seats: too few for the party of 4
+    assert promoted == []
+    assert big.status == small.status == "waitlisted"
+    assert regs.waitlist_position(small) == 2
+
+    promoted = regs.cancel(first, NOW)  # 5 free: the 4 then the 1, in order
+    assert [r.id for r in promoted] == [big.id, small.id]
+    assert big.status == small.status == "confirmed" and big.confirmed_at == NOW
+    assert late.status == "waitlisted" and regs.waitlist_position(late) == 1
+    assert regs.seats_confirmed(event.id) == 5
+    db.session.commit()
+
+
+def test_cancelling_a_waiting_head_lets_the_next_ones_in(ctx):
+    event = make_event(capacity=3)
+    sign_up(event, seats=2)
+    head = sign_up(event, seats=2).registration
+    behind = sign_up(event, seats=1).registration
+    assert behind.status == "waitlisted"
+    assert [r.id for r in regs.cancel(head, NOW)] == [behind.id]
+    assert regs.seats_confirmed(event.id) == 3
+
+
+def test_cancel_twice_is_a_conflict_and_reregistering_after_cancel_works(ctx):
+    event = make_event(capacity=3)
+    result = sign_up(event, email="twice@example.kz")
+    regs.cancel(result.registration, NOW)
+    with pytest.raises(Conflict):
+        regs.cancel(result.registration, NOW)
+    assert regs.find_by_token(result.token).status == "cancelled"
+    again = sign_up(event, email="TWICE@example.kz")
+    assert again.status == "confirmed"
+
+
+def test_raising_the_capacity_promotes_the_waitlist(ctx):
+    event = make_event(capacity=2)
+    sign_up(event, seats=2)
+    waiting = [sign_up(event, seats=s).registration for s in (1, 2, 1)]
+    edit_capacity(event, 5)
+    assert [r.status for r in waiting] == ["confirmed", "confirmed", "waitlisted"]
+    assert regs.seats_confirmed(event.id) == 5
+
+
+def test_a_party_larger_than_a_lowered_capacity_does_not_block_the_queue(ctx):
+    event = make_event(capacity=6)
+    first = sign_up(event, seats=3).registration
+    second = sign_up(event, seats=3).registration
+    big = sign_up(event, seats=4).registration
+    small = sign_up(event, seats=1).registration
+    db.session.commit()
+    assert regs.cancel(first, NOW) == []
+    # 3 seats free: the party of 4 waits for more, the 1 behind it waits too (strict FIFO).
+    assert big.status == small.status == "waitlisted"
+    edit_capacity(event, 3)  # now a party of 4 can never be seated here
+    assert [r.id for r in regs.cancel(second, NOW)] == [small.id]
+    assert big.status == "waitlisted" and regs.waitlist_position(big) == 1
+
+
+def test_one_active_registration_per_address_case_insensitive(ctx):
+    event = make_event(capacity=10)
+    sign_up(event, email="mama@example.kz")
+    before = registration_count()
+    for variant in ("MAMA@example.kz", "mama@EXAMPLE.KZ", " Mama@Example.kz "):
+        with pytest.raises(Conflict, match="already registered"):
+            sign_up(event, email=variant)
+    assert registration_count() == before
+    other = make_event(capacity=10)
+    assert sign_up(other, email="mama@example.kz").status == "confirmed"
+
+
+def test_the_database_refuses_a_duplicate_and_the_session_stays_usable(ctx, monkeypatch):
+    event = make_event(capacity=10)
+    sign_up(event, email="dup@example.kz")
+    db.session.commit()
+    monkeypatch.setattr(regs, "_has_active_registration", lambda *args: False)
+    with pytest.raises(Conflict, match="already registered"):
+        sign_up(event, email="Dup@example.kz")
+    # The savepoint was rolled back, not the transaction: the session still works.
+    assert sign_up(event, email="next@example.kz").status == "confirmed"
+    db.session.commit()
+    assert registration_count() == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"name": "Bad\x00name"}, "name"),
+        ({"name": "Tab\tname"}, "name"),
+        ({"name": "bidi\u202ename"}, "name"),
+        ({"name": None}, "name"),
+        ({"name": 42}, "name"),
+        ({"email": ""}, "email"),
+        ({"email": "not-an-address"}, "email"),
+        ({"email": "a@b"}, "email"),
+        ({"email": "two@@example.kz"}, "email"),
+        ({"email": "x" * 250 + "@example.kz"}, "email"),
+        ({"email": ["a@example.kz"]}, "email"),
+        ({"seats": 0}, "seats"),
+        ({"seats": -1}, "seats"),
+        ({"seats": 5}, "seats"),  # over max_party (4)
+        ({"seats": "2"}, "seats"),
+        ({"seats": 2.5}, "seats"),
+        ({"seats": True}, "seats"),
+        ({"seats": None}, "seats"),
+        ({"language": "fr"}, "language"),
+    ],
+)
+def test_bad_input_is_refused_field_by_field_and_writes_nothing(ctx, fields, field):
+    event = make_event(capacity=10)
+    db.session.commit()
+    arguments = {"name": "Ерлан", "email": "erlan@example.kz", "seats": 1, "language": "kk"}
+    arguments.update(fields)
+    with pytest.raises(InvalidInput) as caught:
+        regs.register(event.id, source="web", now=NOW, **arguments)
+    assert field in caught.value.errors and caught.value.errors[field][0]
+    db.session.rollback()
+    assert registration_count() == 0
+
+
+def test_all_field_errors_come_back_together(ctx):
+    event = make_event()
+    with pytest.raises(InvalidInput) as caught:
+        regs.register(
+            event.id, name="", email="nope", seats=0, language="kk", source="web", now=NOW
+        )
+    assert set(caught.value.errors) == {"name", "email", "seats"}
+
+
+def test_name_of_exactly_200_characters_is_fine(ctx):
+    event = make_event()
+    assert sign_up(event, name="Ә" * 200).registration.name == "Ә" * 200
+
+
+def test_unknown_event_is_not_found(ctx):
+    with pytest.raises(NotFound):
+        regs.register(
+            987654, name="A", email="a@example.kz", seats=1, language="en", source="api", now=NOW
+        )
+
+
+def test_window_drop_in_cancelled_and_past_events_take_no_registrations(ctx):
+    opens_later = make_event(opens_at=NOW + timedelta(days=1))
+    closed = make_event(closes_at=NOW - timedelta(minutes=1), starts_at=NOW + timedelta(days=2))
+    drop_in = make_event(registration="none")
+    cancelled = make_event()
+    cancel_event(cancelled, NOW)
+    started = make_event(starts_at=NOW - timedelta(minutes=10), now=NOW - timedelta(days=1))
+    over = make_event(starts_at=NOW - timedelta(days=1), now=NOW - timedelta(days=2))
+    db.session.commit()
+    expectations = [
+        (opens_later, "not opened"),
+        (closed, "closed"),
+        (drop_in, "no registration"),
+        (cancelled, "cancelled"),
+        (started, "closed"),
+        (over, "over"),
+    ]
+    for event, message in expectations:
+        with pytest.raises(Conflict, match=message):
+            sign_up(event)
+    assert registration_count() == 0
+    # Inside the window it works, right up to the close.
+    assert sign_up(opens_later, now=NOW + timedelta(days=1)).status == "confirmed"
+    window_end = closed.effective_closes_at
+    late_closing = make_event(closes_at=NOW + timedelta(hours=1))
+    assert sign_up(late_closing, now=NOW + timedelta(minutes=59)).status == "confirmed"
+    assert window_end < NOW
+
+
+def test_a_party_larger_than_the_event_is_refused_even_with_a_waitlist(ctx):
+    event = make_event(capacity=2, max_party=4)
+    with pytest.raises(Conflict, match="2 seats in all"):
+        sign_up(event, seats=3)
+    assert registration_count() == 0
+
+
+def test_walk_ins_need_no_address_and_staff_may_exceed_capacity(ctx):
+    event = make_event(
+        capacity=1, starts_at=NOW - timedelta(minutes=5), now=NOW - timedelta(days=1)
+    )
+    walk_in = sign_up(event, email="", source="walk_in")
+    assert walk_in.status == "confirmed" and walk_in.registration.email is None
+    assert sign_up(event, email=None, source="walk_in").status == "waitlisted"
+    extra = sign_up(event, email="", source="walk_in", override_capacity=True)
+    assert extra.status == "confirmed"
+    assert regs.seats_confirmed(event.id) == 2
+    with pytest.raises(InvalidInput):
+        sign_up(event, email="broken", source="walk_in")
+    with pytest.raises(Conflict, match="closed"):
+        sign_up(event, source="web")
+
+
+def test_check_in_only_for_confirmed_registrations(ctx):
+    event = make_event(capacity=1)
+    confirmed = sign_up(event).registration
+    waiting = sign_up(event).registration
+    regs.check_in(confirmed, None, NOW)
+    assert confirmed.checked_in_at == NOW
+    with pytest.raises(Conflict):
+        regs.check_in(confirmed, None, NOW)
+    with pytest.raises(Conflict):
+        regs.check_in(waiting, None, NOW)
+    regs.undo_check_in(confirmed, NOW)
+    assert confirmed.checked_in_at is None
+    with pytest.raises(Conflict):
+        regs.undo_check_in(confirmed, NOW)
+    regs.cancel(waiting, NOW)
+    with pytest.raises(Conflict):
+        regs.check_in(waiting, None, NOW)
