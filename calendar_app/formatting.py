@@ -12,6 +12,7 @@ from flask import Flask, current_app, request
 from flask_babel import get_locale
 
 from .localization import localized
+from .text import plain_excerpt, render_markdown
 from .timeutil import to_local
 from .vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS, LANGUAGE_NATIVE_NAMES
 
@@ -58,6 +59,8 @@ def absolute_url(path: str) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["excerpt"] = plain_excerpt
     app.jinja_env.filters["local_datetime"] = format_local_datetime
     app.jinja_env.filters["local_date"] = format_local_date
     app.jinja_env.filters["local_time"] = format_local_time

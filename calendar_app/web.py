@@ -9,10 +9,38 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from . import formatting
+from .services.errors import DomainError, InvalidInput
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def error_titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Not allowed here"),
+        409: _("Not possible right now"),
+        413: _("Too much data"),
+        422: _("Please check the form"),
+        429: _("Too many requests"),
+    }
+
+
+def error_page(status: int, message: str | None) -> tuple[str, int]:
+    """The friendly HTML page for an error status (errors/<status>.html, else the generic one)."""
+    title = error_titles().get(status, _("Something went wrong"))
+    return (
+        render_template(
+            [f"errors/{status}.html", "errors/generic.html"],
+            status=status,
+            title=title,
+            message=message,
+        ),
+        status,
+    )
 
 
 def register_web(app: Flask) -> None:
@@ -34,14 +62,19 @@ def register_web(app: Flask) -> None:
     def handle_http_error(error: HTTPException) -> Any:
         if wants_json():
             return jsonify({"error": error.description or error.name}), error.code
-        template = f"errors/{error.code}.html"
-        return (
-            render_template(
-                [template, "errors/generic.html"],
-                error=error,
-                message=error.description if error.code in (400, 403, 409, 422) else None,
-            ),
-            error.code,
+        # Show a description only when the code gave one on purpose (abort(404, description=...)).
+        explicit = "description" in vars(error) or error.code in (400, 403, 409, 422)
+        return error_page(error.code or 500, error.description if explicit else None)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Any:
+        """A service's refusal that no view caught: its message, with the matching status."""
+        if wants_json():
+            if isinstance(error, InvalidInput):
+                return jsonify({"errors": error.errors}), error.http_status
+            return jsonify({"error": error.message}), error.http_status
+        return error_page(
+            400 if isinstance(error, InvalidInput) else error.http_status, error.message
         )
 
     @app.errorhandler(Exception)

@@ -1,30 +1,183 @@
-"""Browsing pages: upcoming events, event details, month grid, branches."""
+"""Browsing pages: upcoming events, event details, month grid, branches.
+
+Views are thin: they parse the query string with services.catalog, ask it for events and seats,
+and render. Bad query strings give a 400 page naming what is wrong, unknown ids and slugs a 404.
+Every page runs a constant number of SQL queries whatever the number of events.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+import calendar
+import unicodedata
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
 
-from ..extensions import db
-from ..models import Event
-from ..models.event import STATUS_SCHEDULED
-from ..timeutil import utcnow
+from babel.dates import get_day_names
+from flask import abort, current_app, render_template, request
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+
+from ..models import Branch, Event
+from ..services import catalog
+from ..services.catalog import EventFilters
+from ..services.errors import InvalidInput
+from ..timeutil import to_local, utcnow
 from . import bp
+
+MAX_DATABASE_ID = 2**31 - 1  # larger ids cannot exist (and would overflow PostgreSQL's integer)
+FORM_FIELDS = ("q", "branch", "category", "audience", "from", "to")
+
+
+def _page_argument() -> int:
+    try:
+        return catalog.parse_page(request.args.get("page"))
+    except InvalidInput as error:
+        abort(400, description=error.message)
+
+
+def _form_values() -> dict[str, str]:
+    """The filter form's values as submitted, made safe to show again (short, printable)."""
+    values = {}
+    for name in FORM_FIELDS:
+        raw = request.args.get(name, "")[: catalog.MAX_QUERY_LENGTH]
+        values[name] = "".join(ch for ch in raw if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return values
+
+
+def _per_page() -> int:
+    return int(current_app.config.get("EVENTS_PER_PAGE", 20))
+
+
+def _check_page_exists(result: catalog.EventPage) -> None:
+    if result.page > result.pages:
+        abort(404, description=_("This page of the list is empty; go back to the first page."))
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Any:
+    """Upcoming events with the filter form."""
     now = utcnow()
-    events = (
-        db.session.execute(
-            select(Event)
-            .options(joinedload(Event.branch), joinedload(Event.venue))
-            .where(Event.ends_at > now, Event.status == STATUS_SCHEDULED)
-            .order_by(Event.starts_at, Event.id)
-            .limit(50)
-        )
-        .scalars()
-        .all()
+    page = _page_argument()
+    errors: dict[str, list[str]] = {}
+    result = None
+    try:
+        filters = catalog.parse_filters(request.args)
+    except InvalidInput as error:
+        errors = error.errors
+        filters = EventFilters()
+    else:
+        result = catalog.list_events(filters, now, page, _per_page())
+        _check_page_exists(result)
+    return (
+        render_template(
+            "public/index.html",
+            result=result,
+            filters=filters,
+            errors=errors,
+            values=_form_values(),
+            branches=catalog.list_branches(),
+            branch=None,
+            now=now,
+        ),
+        400 if errors else 200,
     )
-    return render_template("public/index.html", events=events)
+
+
+def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any:
+    """The event page; the registration view re-renders it with its form and errors."""
+    now = context.pop("now", None) or utcnow()
+    listing = catalog.availability(event, now)
+    return (
+        render_template("public/event.html", event=event, listing=listing, now=now, **context),
+        status,
+    )
+
+
+@bp.get("/events/<int:event_id>")
+def event_detail(event_id: int) -> Any:
+    if event_id > MAX_DATABASE_ID:
+        abort(404)
+    return render_event_page(catalog.get_event(event_id))
+
+
+def _week_rows(first: date) -> list[list[date]]:
+    return calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(
+        first.year, first.month
+    )
+
+
+def _events_by_local_day(events: list[Event], first: date, last: date) -> dict[date, list[Event]]:
+    """Each event under every local day (in its branch's zone) it touches within the month."""
+    days: dict[date, list[Event]] = defaultdict(list)
+    for event in events:
+        zone = event.branch.timezone
+        start_day = to_local(event.starts_at, zone).date()
+        # An event ending at midnight does not touch the next day.
+        end_day = to_local(event.ends_at - timedelta(microseconds=1), zone).date()
+        day = max(start_day, first)
+        while day <= min(end_day, last):
+            days[day].append(event)
+            day += timedelta(days=1)
+    return days
+
+
+@bp.get("/calendar")
+def month_calendar() -> Any:
+    """A month grid, Monday first, of the events in each local day."""
+    now = utcnow()
+    branch: Branch | None = None
+    slug = request.args.get("branch") or None
+    if slug is not None:
+        try:
+            catalog.parse_filters({"branch": slug})
+        except InvalidInput as error:
+            abort(400, description=error.message)
+        branch = catalog.get_branch(slug.lower())
+    zone = branch.timezone if branch else catalog.catalog_zone()
+    today = to_local(now, zone).date()
+    try:
+        first = catalog.parse_month(request.args.get("month"), today)
+    except InvalidInput as error:
+        abort(400, description=error.message)
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    start, end = catalog.month_bounds(first, zone)
+    # A day of margin on each side catches events of branches in other zones.
+    events = catalog.events_between(
+        start - timedelta(days=1), end + timedelta(days=1), branch_id=branch.id if branch else None
+    )
+    by_day = _events_by_local_day(events, first, last)
+    locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    return render_template(
+        "public/calendar.html",
+        first=first,
+        weeks=_week_rows(first),
+        by_day=by_day,
+        today=today,
+        branch=branch,
+        month_label=format_date(first, "LLLL yyyy"),
+        previous_month=(first - timedelta(days=1)).replace(day=1),
+        next_month=last + timedelta(days=1),
+        day_names_wide=[get_day_names("wide", locale=locale)[n] for n in range(7)],
+        day_names_short=[get_day_names("abbreviated", locale=locale)[n] for n in range(7)],
+        event_count=len({event.id for day in by_day.values() for event in day}),
+    )
+
+
+@bp.get("/branches")
+def branch_list() -> Any:
+    """Every branch with its number of upcoming events (one grouped query)."""
+    now = utcnow()
+    branches = catalog.list_branches(with_venues=True)
+    counts = catalog.upcoming_counts_by_branch(now)
+    return render_template("public/branches.html", branches=branches, counts=counts)
+
+
+@bp.get("/branches/<slug>")
+def branch_detail(slug: str) -> Any:
+    now = utcnow()
+    branch = catalog.get_branch(slug)
+    page = _page_argument()
+    result = catalog.list_events(EventFilters(branch=branch.slug), now, page, _per_page())
+    _check_page_exists(result)
+    return render_template("public/branch.html", branch=branch, result=result, now=now)

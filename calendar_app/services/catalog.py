@@ -25,12 +25,12 @@ from datetime import date, datetime, timedelta
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..database import unicode_lower
 from ..extensions import db
 from ..models import Branch, Event, Registration
-from ..models.event import AUDIENCES, CATEGORIES
+from ..models.event import AUDIENCES, CATEGORIES, STATUS_SCHEDULED
 from ..models.registration import STATUS_CONFIRMED
 from ..timeutil import local_day_bounds
 from .errors import InvalidInput, NotFound
@@ -352,16 +352,32 @@ def get_event(event_id: int) -> Event:
 
 
 def get_branch(slug: str) -> Branch:
+    """A branch with its rooms loaded; NotFound if there is none."""
     if not isinstance(slug, str) or not _SLUG.match(slug):
         raise NotFound(_("There is no such branch."))
-    branch = db.session.execute(select(Branch).where(Branch.slug == slug)).scalar_one_or_none()
+    branch = db.session.execute(
+        select(Branch).options(selectinload(Branch.venues)).where(Branch.slug == slug)
+    ).scalar_one_or_none()
     if branch is None:
         raise NotFound(_("There is no such branch."))
     return branch
 
 
-def list_branches() -> list[Branch]:
-    return list(db.session.execute(select(Branch).order_by(Branch.name)).scalars().all())
+def list_branches(*, with_venues: bool = False) -> list[Branch]:
+    query = select(Branch).order_by(Branch.name)
+    if with_venues:
+        query = query.options(selectinload(Branch.venues))
+    return list(db.session.execute(query).scalars().all())
+
+
+def upcoming_counts_by_branch(now: datetime) -> dict[int, int]:
+    """Scheduled events not yet ended, per branch id (one grouped query)."""
+    rows = db.session.execute(
+        select(Event.branch_id, func.count(Event.id))
+        .where(Event.ends_at > now, Event.status == STATUS_SCHEDULED)
+        .group_by(Event.branch_id)
+    ).all()
+    return {branch_id: int(count) for branch_id, count in rows}
 
 
 __all__ = [
@@ -380,5 +396,6 @@ __all__ = [
     "get_event",
     "get_branch",
     "list_branches",
+    "upcoming_counts_by_branch",
     "catalog_zone",
 ]

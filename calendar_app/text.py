@@ -1,0 +1,79 @@
+"""Text written by staff (event and branch descriptions): Markdown in, safe HTML out.
+
+Markdown is rendered with the ``markdown`` package and the result is sanitised with ``nh3``: only
+a small set of formatting tags survives, links keep only http(s)/mailto/tel targets and get
+``rel="nofollow noopener noreferrer"``, headings are shifted down so that a description never
+competes with the page's own ``h1``/``h2``. Raw HTML typed by staff is escaped, not interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "blockquote",
+        "code",
+        "pre",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+class _EscapeHtml(markdown.extensions.Extension):
+    """Treat raw HTML in the source as text."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (markdown's API)
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+def render_markdown(source: str | None) -> Markup:
+    """Sanitised HTML for a Markdown text (an empty Markup for nothing)."""
+    if not source or not source.strip():
+        return Markup("")
+    text = unicodedata.normalize("NFC", source)
+    html = markdown.markdown(text, extensions=[_EscapeHtml(), "sane_lists"], output_format="html")
+    html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="nofollow noopener noreferrer",
+    )
+    return Markup(cleaned)
+
+
+def plain_excerpt(source: str | None, limit: int = 200) -> str:
+    """The first words of a Markdown text as plain text, for cards and meta descriptions."""
+    if not source:
+        return ""
+    html = markdown.markdown(unicodedata.normalize("NFC", source), extensions=[_EscapeHtml()])
+    text = " ".join(nh3.clean(html, tags=set()).split())
+    text = Markup(text).unescape()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:–-") + "…"
