@@ -34,6 +34,11 @@ def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
     return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=_locale())
 
 
+def local_iso(moment: datetime, zone: str) -> str:
+    """ISO 8601 with the branch zone's offset, for ``<time datetime>``."""
+    return to_local(moment, zone).isoformat()
+
+
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments replaced (None removes one)."""
     args = request.args.to_dict()
@@ -61,6 +66,7 @@ def absolute_url(path: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["excerpt"] = plain_excerpt
+    app.jinja_env.filters["local_iso"] = local_iso
     app.jinja_env.filters["local_datetime"] = format_local_datetime
     app.jinja_env.filters["local_date"] = format_local_date
     app.jinja_env.filters["local_time"] = format_local_time

@@ -10,10 +10,11 @@ from __future__ import annotations
 import calendar
 import unicodedata
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names
+from babel.dates import get_day_names, get_timezone_location
 from flask import abort, current_app, render_template, request
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
@@ -84,12 +85,33 @@ def index() -> Any:
     )
 
 
+def zone_label(moment: datetime, zone: str) -> str:
+    """``Almaty time (UTC+5)`` in the visitor's language."""
+    locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    city = get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True)
+    offset = to_local(moment, zone).utcoffset() or timedelta(0)
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    text = f"{hours:+d}" + (f":{rest // 60:02d}" if rest else "")
+    return _("%(city)s time (UTC%(offset)s)", city=city, offset=text)
+
+
 def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any:
-    """The event page; the registration view re-renders it with its form and errors."""
+    """The event page; the registration view re-renders it with its form and errors.
+
+    The page's partials see ``event``, ``listing`` (seats left, registration window) and ``now``,
+    plus whatever the caller passes (a form, errors).
+    """
     now = context.pop("now", None) or utcnow()
     listing = catalog.availability(event, now)
     return (
-        render_template("public/event.html", event=event, listing=listing, now=now, **context),
+        render_template(
+            "public/event.html",
+            event=event,
+            listing=listing,
+            now=now,
+            zone_label=zone_label(event.starts_at, event.branch.timezone),
+            **context,
+        ),
         status,
     )
 
