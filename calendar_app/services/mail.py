@@ -11,6 +11,7 @@ lock on SQLite); a row left in ``sending`` by a crashed worker is claimed again 
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -22,7 +23,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid
+from email.mime.base import MIMEBase
+from email.policy import compat32
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -37,6 +40,7 @@ from ..database import read_only_transactions
 from ..extensions import db
 from ..formatting import absolute_url, format_local_date, format_local_time
 from ..i18n import SUPPORTED_LOCALES
+from ..localization import localized
 from ..models import Event, OutboxMessage, Registration
 from ..models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
 from ..timeutil import utcnow
@@ -67,6 +71,9 @@ ICS_KINDS = frozenset({REGISTERED, PROMOTED, EVENT_MOVED})
 SMTP_TIMEOUT_SECONDS = 30
 DEFAULT_SENDING_TIMEOUT_SECONDS = 600
 MAX_ERROR_LENGTH = 2000
+# UTF-8 bytes per RFC 2047 encoded word: 52 or 72 characters once encoded (75 at most).
+SUBJECT_WORD_BYTES = 30
+NAME_WORD_BYTES = 45
 _HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 
@@ -86,11 +93,6 @@ def mail_language(language: str | None) -> str:
     return language if language in SUPPORTED_LOCALES else current_app.config["DEFAULT_LOCALE"]
 
 
-def _translated(translations: dict | None, language: str, name: str, default: str) -> str:
-    value = ((translations or {}).get(language) or {}).get(name)
-    return value if isinstance(value, str) and value.strip() else default
-
-
 def manage_url(token: str) -> str:
     return absolute_url("/r/" + quote(token, safe=""))
 
@@ -108,15 +110,15 @@ def render_mail(
     """Subject, text and HTML of one mail, in ``language`` (call inside ``force_locale``)."""
     event: Event = registration.event
     branch = event.branch
-    title = _translated(event.translations, language, "title", event.title)
+    title = localized(event, "title", language)
     context = {
         "kind": kind,
         "registration": registration,
         "event": event,
         "title": title,
         "name": clean_header_text(registration.name, 200),
-        "branch_name": _translated(branch.translations, language, "name", branch.name),
-        "venue_name": _translated(event.venue.translations, language, "name", event.venue.name),
+        "branch_name": localized(branch, "name", language),
+        "venue_name": localized(event.venue, "name", language),
         "address": branch.address,
         "date": format_local_date(event.starts_at, branch.timezone),
         "start_time": format_local_time(event.starts_at, branch.timezone),
@@ -251,9 +253,56 @@ def claim_due(now: datetime, worker: str, limit: int = 20) -> list[int]:
     return ids
 
 
+def encode_words(text: str, word_bytes: int = SUBJECT_WORD_BYTES) -> str:
+    """Header text as RFC 2047 encoded words that carry every space inside them.
+
+    Decoders drop the whitespace between adjacent encoded words, and both Flask-Mail's
+    ``Header.encode()`` and the standard library's folding put spaces exactly there, so a long
+    Kazakh subject would arrive with words run together. Short words also keep each folded line
+    within 78 characters, so the header is emitted as it is. (Python's own address parser keeps
+    the folding space between words of a display name, unlike RFC 2047 and mail clients; names
+    of up to 45 bytes fit one word and read the same everywhere.)
+    """
+    if text.isascii():
+        return text
+    words: list[str] = []
+    chunk = ""
+    for char in text:
+        if len((chunk + char).encode("utf-8")) > word_bytes:
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    return "\r\n ".join(
+        "=?utf-8?b?" + base64.b64encode(word.encode("utf-8")).decode("ascii") + "?="
+        for word in words
+    )
+
+
+def _address(name: str, address: str) -> str:
+    name = clean_header_text(name, 200)
+    if name.isascii():
+        return formataddr((name, address))
+    return f"{encode_words(name, NAME_WORD_BYTES)}\r\n <{address}>"
+
+
+class _MailMessage(flask_mail.Message):
+    """Flask-Mail's message with Subject, From and To written by :func:`encode_words`."""
+
+    def _message(self) -> MIMEBase:
+        message = super()._message()
+        smtp_policy = message.policy
+        message.policy = compat32  # store the encoded words as they are, without re-parsing
+        message.replace_header("Subject", encode_words(self.subject))
+        message.replace_header("From", _address(*parseaddr(str(self.sender))))
+        message.replace_header("To", ", ".join(_address(*to) for to in self.recipients))
+        message.policy = smtp_policy
+        return message
+
+
 def build_mail(message: OutboxMessage) -> flask_mail.Message:
     """The MIME message for an outbox row: text and HTML alternatives, event.ics if any."""
-    mail = flask_mail.Message(
+    mail = _MailMessage(
         subject=clean_header_text(message.subject, 400),
         recipients=[(clean_header_text(message.to_name, 200), message.to_address)],
         body=message.body_text,

@@ -1,0 +1,89 @@
+"""Helpers for the mail tests: a hand-moved clock, registrations made directly, a Kazakh event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+from calendar_app.extensions import db
+from calendar_app.models import Event, Registration
+from calendar_app.security import generate_token, hash_token
+from tests.factories import NOW, make_branch, make_event, make_venue
+from tests.smtp_server import SMTPServer
+
+KAZAKH_TITLE = "«Құтадғу білік»: Жүсіп Баласағұн оқулары"
+# 18:00 in Almaty (UTC+5) on 10 May 2026.
+STARTS_AT = datetime(2026, 5, 10, 13, 0, tzinfo=UTC)
+_numbers = count(1)
+
+
+class Clock:
+    """A clock the test moves by hand: the worker never sleeps through a retry delay."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_registration(
+    event: Event,
+    *,
+    name: str = "Айгерім Сәрсенова",
+    email: str | None = None,
+    seats: int = 2,
+    status: str = "confirmed",
+    language: str = "kk",
+) -> tuple[Registration, str]:
+    number = next(_numbers)
+    email = email if email is not None else f"visitor{number}@example.kz"
+    token = generate_token()
+    registration = Registration(
+        event_id=event.id,
+        name=name,
+        email=email,
+        email_normalized=email.lower(),
+        seats=seats,
+        status=status,
+        language=language,
+        source="web",
+        token_hash=hash_token(token),
+        checkin_code_hash=hash_token("checkin:" + token),
+        created_at=NOW,
+        updated_at=NOW,
+        confirmed_at=NOW if status == "confirmed" else None,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    return registration, token
+
+
+def kazakh_event(**fields) -> Event:
+    branch = make_branch(
+        name="Central City Library named after A.P. Chekhov",
+        address="Алматы, Желтоқсан көшесі, 71",
+        translations={"kk": {"name": "А.П. Чехов атындағы Орталық қалалық кітапхана"}},
+    )
+    venue = make_venue(
+        branch, name="Conference hall", translations={"kk": {"name": "Мәжіліс залы"}}
+    )
+    return make_event(
+        branch,
+        venue,
+        title=fields.pop("title", KAZAKH_TITLE),
+        starts_at=fields.pop("starts_at", STARTS_AT),
+        **fields,
+    )
+
+
+def smtp_config(server: SMTPServer) -> dict:
+    """App config that sends to the test server, with short retry delays."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": server.port,
+        "OUTBOX_RETRY_DELAYS": "30,120,600",
+    }
