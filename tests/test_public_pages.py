@@ -442,4 +442,22 @@ def test_pages_run_a_constant_number_of_queries(data, client, count_queries, app
     if path == "/":
         assert main_of(response).count('class="event-card') == 100  # the most a page shows
     assert many.count == few.count, (few.statements, many.statements)
+    assert all(sql.lstrip().upper().startswith("SELECT") for sql in many.statements)  # read-only
     assert many.count <= 6
+
+
+def test_branch_page_rejects_bad_page_numbers(data, client):
+    with data():
+        make_event(make_branch("chekhov"))
+    assert client.get("/branches/chekhov?page=abc").status_code == 400
+    assert client.get("/branches/chekhov?page=-1").status_code == 400
+    assert client.get("/branches/chekhov?page=1").status_code == 200
+    assert client.get("/branches/chekhov?page=2").status_code == 404
+
+
+def test_head_requests_work(data, client):
+    with data():
+        event_id = make_event(title=KUTADGU).id
+    for path in ("/", f"/events/{event_id}", "/calendar", "/branches"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.get_data() == b""
