@@ -307,23 +307,27 @@ def test_filters_by_category_and_audience_and_refuses_unknown_values(branch):
 def test_validator_is_steady_and_moves_with_every_change_a_feed_shows(branch):
     concert = make_event(branch, category="concert", now=NOW)
     filters = feeds.FeedFilters(category="concert")
-    first = feeds.feed_validator(branch.id, filters, NOW, BASE_URL, "en")
+    first, branch_id = feeds.feed_validator(branch.slug, filters, NOW, BASE_URL, "en")
+    assert branch_id == branch.id
     assert (
-        feeds.feed_validator(branch.id, filters, NOW + timedelta(hours=2), BASE_URL, "en") == first
+        feeds.feed_validator(branch.slug, filters, NOW + timedelta(hours=2), BASE_URL, "en")[0]
+        == first
     )
-    assert feeds.feed_validator(branch.id, filters, NOW, "https://other.example", "en") != first
-    assert feeds.feed_validator(branch.id, feeds.FeedFilters(), NOW, BASE_URL, "en") != first
+    assert (
+        feeds.feed_validator(branch.slug, filters, NOW, "https://other.example", "en")[0] != first
+    )
+    assert feeds.feed_validator(branch.slug, feeds.FeedFilters(), NOW, BASE_URL, "en")[0] != first
 
     later = NOW + timedelta(minutes=5)
     update_event(concert, data_of(concert, category="exhibition"), later)
-    moved = feeds.feed_validator(branch.id, filters, later, BASE_URL, "en")
+    moved = feeds.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
     assert moved.etag != first.etag
     # The event left the filtered feed: Last-Modified moves all the same.
     assert moved.last_modified == later
 
     branch.updated_at = later + timedelta(minutes=1)
     db.session.flush()
-    renamed = feeds.feed_validator(branch.id, filters, later, BASE_URL, "en")
+    renamed = feeds.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
     assert renamed.etag != moved.etag
 
 

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
+from . import feeds  # noqa: E402,F401,I001
 from . import pages  # noqa: E402,F401

@@ -415,9 +415,12 @@ def _etag(*parts: object) -> str:
 
 
 def feed_validator(
-    branch_id: int | None, filters: FeedFilters, now: datetime, base_url: str, language: str
-) -> Validator:
+    branch_slug: str | None, filters: FeedFilters, now: datetime, base_url: str, language: str
+) -> tuple[Validator, int | None]:
     """ETag and Last-Modified of a feed from one aggregate query, before anything is built.
+
+    Also returns the branch's id when the branch has events in the window (else None: the
+    caller then tells an empty branch from an unknown one).
 
     The ETag covers the selected events (count, sum and max of ids, latest update) and the
     venues and branches they show. Last-Modified is the latest update among all events of the
@@ -435,17 +438,17 @@ def feed_validator(
             func.max(Event.updated_at),
             func.max(Venue.updated_at),
             func.max(Branch.updated_at),
+            func.max(Branch.id),
         )
         .select_from(Event)
         .join(Venue, Venue.id == Event.venue_id)
         .join(Branch, Branch.id == Event.branch_id)
         .where(Event.ends_at >= start)
     )
-    if branch_id is not None:
-        query = query.where(Event.branch_id == branch_id)
-    count, id_sum, max_id, events_updated, venues_updated, branches_updated = db.session.execute(
-        query
-    ).one()
+    if branch_slug is not None:
+        query = query.where(Branch.slug == branch_slug)
+    row = db.session.execute(query).one()
+    count, id_sum, max_id, events_updated, venues_updated, branches_updated, branch_id = row
     moments = [start] + [
         _aware(moment)
         for moment in (events_updated, venues_updated, branches_updated)
@@ -454,7 +457,7 @@ def feed_validator(
     last_modified = max(moments)
     etag = _etag(
         "feed",
-        branch_id,
+        branch_slug,
         filters.cache_key(),
         start,
         count,
@@ -464,7 +467,7 @@ def feed_validator(
         base_url,
         language,
     )
-    return Validator(etag, last_modified)
+    return Validator(etag, last_modified), (branch_id if branch_slug is not None else None)
 
 
 def _aware(moment: datetime) -> datetime:

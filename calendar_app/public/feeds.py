@@ -1,0 +1,251 @@
+"""iCal feeds over HTTP: all events, one branch, one event, and a visitor's registration.
+
+Every response first runs one cheap aggregate query for its ETag and Last-Modified; a matching
+conditional request gets a 304 with nothing built. Otherwise the whole body is reused from a
+process-local cache while the ETag stays the same, and only rebuilt (from cached VEVENTs, see
+services/feeds.py) when the data changed. Each worker process keeps its own cache.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+from werkzeug.http import http_date, parse_date, parse_etags
+
+from ..extensions import db
+from ..localization import localized
+from ..models import Branch, Event, Registration
+from ..models.event import AUDIENCES, CATEGORIES
+from ..security import hash_token
+from ..services import feeds
+from ..services.errors import InvalidInput
+from ..timeutil import utcnow
+from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
+from . import bp
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+BODY_CACHE_SIZE = 256
+MAX_EVENT_ID = 2**31 - 1
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+
+
+class _BodyCache:
+    """Whole feed bodies by feed identity, each valid for one ETag."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, etag: str) -> bytes | None:
+        with self.lock:
+            entry = self.items.get(key)
+            if entry is None or entry[0] != etag:
+                return None
+            self.items.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, etag: str, body: bytes) -> None:
+        with self.lock:
+            self.items[key] = (etag, body)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+body_cache = _BodyCache(BODY_CACHE_SIZE)
+
+
+def _language() -> str:
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def _labels() -> feeds.Labels:
+    """Category and audience names in the feeds' language (the site's default)."""
+    language = _language()
+    with force_locale(language):
+        return feeds.Labels(
+            language=language,
+            categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
+            audiences={key: str(label) for key, label in AUDIENCE_LABELS.items()},
+        )
+
+
+def _calendar_name(*parts: str) -> str:
+    with force_locale(_language()):
+        return " · ".join([*parts, _("Library events")])
+
+
+def _not_modified(validator: feeds.Validator, now: datetime) -> bool:
+    """RFC 9110 conditional GET: If-None-Match decides when present, else If-Modified-Since.
+
+    Anything unparsable, and a date in the future, counts as no condition at all.
+    """
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        return tags.star_tag or tags.contains_weak(validator.etag)
+    if_modified_since = parse_date(request.headers.get("If-Modified-Since"))
+    if if_modified_since is None or if_modified_since > now:
+        return False
+    return validator.last_modified.replace(microsecond=0) <= if_modified_since
+
+
+def _respond(
+    validator: feeds.Validator,
+    cache_key: Hashable,
+    build: Callable[[], bytes],
+    now: datetime,
+    filename: str | None = None,
+) -> Response:
+    headers = {
+        "ETag": f'"{validator.etag}"',
+        "Last-Modified": http_date(validator.last_modified),
+        "Cache-Control": "public, no-cache",
+    }
+    if _not_modified(validator, now):
+        return Response(status=304, headers=headers)
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], cache_key)
+    body = body_cache.get(key, validator.etag)
+    if body is None:
+        body = build()
+        body_cache.put(key, validator.etag, body)
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
+
+
+def _bad_filter(error: InvalidInput) -> Response:
+    message = "\n".join(message for messages in error.errors.values() for message in messages)
+    return Response(message + "\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+def _list_feed(slug: str | None) -> Response:
+    now = utcnow()
+    try:
+        filters = feeds.parse_feed_filters(request.args, _)
+    except InvalidInput as error:
+        return _bad_filter(error)
+    base_url = current_app.config["BASE_URL"]
+    validator, branch_id = feeds.feed_validator(slug, filters, now, base_url, _language())
+    if branch_id is None and slug is not None:
+        branch_id = db.session.execute(
+            select(Branch.id).where(Branch.slug == slug)
+        ).scalar_one_or_none()
+        if branch_id is None:
+            raise NotFound(_("No such branch."))
+
+    def build() -> bytes:
+        events = feeds.feed_events(branch_id if slug is not None else None, filters, now)
+        if slug is None:
+            name = _calendar_name()
+        else:
+            branch = db.session.get(Branch, branch_id)
+            name = _calendar_name(branch.name)
+        return feeds.build_feed(events, name=name, base_url=base_url, labels=_labels())
+
+    return _respond(validator, ("feed", slug, filters.cache_key()), build, now)
+
+
+@bp.get("/calendar.ics")
+def all_feed() -> Response:
+    return _list_feed(None)
+
+
+@bp.get("/branches/<slug>/calendar.ics")
+def branch_feed(slug: str) -> Response:
+    return _list_feed(slug)
+
+
+def _event_feed(event_id: int, kind: str, filename: str) -> Response:
+    now = utcnow()
+    base_url = current_app.config["BASE_URL"]
+    validator = feeds.event_validator(event_id, base_url, _language())
+    if validator is None:
+        raise NotFound(_("No such event."))
+
+    def build() -> bytes:
+        event = feeds.load_event(event_id)
+        if event is None:
+            raise NotFound(_("No such event."))
+        return feeds.build_feed(
+            [event], name=_calendar_name(event.title), base_url=base_url, labels=_labels()
+        )
+
+    return _respond(validator, (kind, event_id), build, now, filename=filename)
+
+
+@bp.get("/events/<int:event_id>.ics")
+def event_ics(event_id: int) -> Response:
+    if event_id > MAX_EVENT_ID:
+        raise NotFound(_("No such event."))
+    return _event_feed(event_id, "event", f"event-{event_id}.ics")
+
+
+def _registration_event_id(token: str) -> int | None:
+    if not _TOKEN.match(token):
+        return None
+    return db.session.execute(
+        select(Registration.event_id).where(Registration.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+
+
+@bp.get("/r/<token>.ics")
+def registration_ics(token: str) -> Response:
+    event_id = _registration_event_id(token)
+    if event_id is None:
+        raise NotFound(_("No such registration."))
+    return _event_feed(event_id, "event", f"event-{event_id}.ics")
+
+
+GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
+GOOGLE_DETAILS_LIMIT = 600
+
+
+@bp.app_template_global()
+def feed_path(branch: Branch | None = None) -> str:
+    """The path of the all-events or the branch feed with the page's valid category/audience."""
+    args = {}
+    for name, allowed in (("category", CATEGORIES), ("audience", AUDIENCES)):
+        value = request.args.get(name)
+        if value in allowed:
+            args[name] = value
+    if branch is not None:
+        return url_for("public.branch_feed", slug=branch.slug, **args)
+    return url_for("public.all_feed", **args)
+
+
+@bp.app_template_global()
+def google_calendar_url(event: Event) -> str:
+    """An "add to Google Calendar" link: times in UTC, text in the visitor's language."""
+
+    def utc(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    page = feeds.event_url(event.id, current_app.config["BASE_URL"])
+    description = feeds.plain_text(localized(event, "description"))
+    if len(description) > GOOGLE_DETAILS_LIMIT:
+        description = description[:GOOGLE_DETAILS_LIMIT].rstrip() + "…"
+    query = {
+        "action": "TEMPLATE",
+        "text": feeds.clean_text(localized(event, "title")),
+        "dates": f"{utc(event.starts_at)}/{utc(event.ends_at)}",
+        "details": "\n\n".join(part for part in (description, page) if part),
+        "location": feeds.event_location(event),
+        "ctz": event.branch.timezone,
+    }
+    return f"{GOOGLE_CALENDAR}?{urlencode(query)}"
