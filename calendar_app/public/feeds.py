@@ -8,7 +8,6 @@ services/feeds.py) when the data changed. Each worker process keeps its own cach
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -24,11 +23,11 @@ from werkzeug.http import http_date, parse_date, parse_etags
 
 from ..extensions import db
 from ..localization import localized
-from ..models import Branch, Event, Registration
+from ..models import Branch, Event
 from ..models.event import AUDIENCES, CATEGORIES
-from ..security import hash_token
 from ..services import feeds
 from ..services.errors import InvalidInput
+from ..services.registrations import find_by_token
 from ..timeutil import utcnow
 from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
 from . import bp
@@ -36,7 +35,6 @@ from . import bp
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 BODY_CACHE_SIZE = 256
 MAX_EVENT_ID = 2**31 - 1
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
 class _BodyCache:
@@ -196,19 +194,12 @@ def event_ics(event_id: int) -> Response:
     return _event_feed(event_id, "event", f"event-{event_id}.ics")
 
 
-def _registration_event_id(token: str) -> int | None:
-    if not _TOKEN.match(token):
-        return None
-    return db.session.execute(
-        select(Registration.event_id).where(Registration.token_hash == hash_token(token))
-    ).scalar_one_or_none()
-
-
 @bp.get("/r/<token>.ics")
 def registration_ics(token: str) -> Response:
-    event_id = _registration_event_id(token)
-    if event_id is None:
+    registration = find_by_token(token)
+    if registration is None:
         raise NotFound(_("No such registration."))
+    event_id = registration.event_id
     return _event_feed(event_id, "event", f"event-{event_id}.ics")
 
 
