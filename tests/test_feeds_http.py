@@ -402,3 +402,16 @@ def test_subscribe_partial_keeps_valid_filters(app, season):
         for name in ("Google Calendar", "Apple Calendar", "Outlook"):
             assert name in html
         assert '<label for="' in html
+
+
+def test_list_page_subscribe_box_follows_its_branch_filter(client, season):
+    html = client.get("/?branch=children&category=master_class").get_data(as_text=True)
+    assert (
+        'href="webcal://events.example.kz/branches/children/calendar.ics?category=master_class"'
+        in html
+    )
+    html = client.get("/branches/children?audience=children").get_data(as_text=True)
+    assert "webcal://events.example.kz/branches/children/calendar.ics" in html
+    event_page = client.get(f"/events/{season['class'].id}").get_data(as_text=True)
+    assert f"webcal://events.example.kz/events/{season['class'].id}.ics" in event_page
+    assert "https://calendar.google.com/calendar/render?" in event_page

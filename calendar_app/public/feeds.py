@@ -208,15 +208,19 @@ GOOGLE_DETAILS_LIMIT = 600
 
 
 @bp.app_template_global()
-def feed_path(branch: Branch | None = None) -> str:
-    """The path of the all-events or the branch feed with the page's valid category/audience."""
+def feed_path(branch: Branch | None = None, branch_slug: str | None = None) -> str:
+    """The path of the all-events or a branch's feed with the page's valid category/audience.
+
+    ``branch_slug`` is a list page's already validated branch filter.
+    """
     args = {}
     for name, allowed in (("category", CATEGORIES), ("audience", AUDIENCES)):
         value = request.args.get(name)
         if value in allowed:
             args[name] = value
-    if branch is not None:
-        return url_for("public.branch_feed", slug=branch.slug, **args)
+    slug = branch.slug if branch is not None else branch_slug
+    if slug:
+        return url_for("public.branch_feed", slug=slug, **args)
     return url_for("public.all_feed", **args)
 
 
