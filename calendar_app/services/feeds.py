@@ -122,12 +122,26 @@ _markdown_lock = threading.Lock()
 _markdown = markdown.Markdown(extensions=[], output_format="html")
 
 
+# Anything Markdown (or HTML) could make something of; text without any of it is plain already.
+_MARKDOWN_SYNTAX = re.compile(
+    r"[*_`\[\]<>!&|~]|\\[\\`*_{}\[\]()#+.!-]|^ {0,3}(?:[#=+-]|\d+[.)])|^(?: {4}|\t)| {2}$",
+    re.MULTILINE,
+)
+
+
 @lru_cache(maxsize=4096)
 def plain_text(source: str) -> str:
-    """Markdown (as staff write descriptions) reduced to the plain text calendar apps show."""
+    """Markdown (as staff write descriptions) reduced to the plain text calendar apps show.
+
+    Rendering Markdown costs more than serializing the event, so text with no Markdown syntax
+    skips it: only its blank-line runs are tidied, as the renderer would.
+    """
     source = clean_text(source)
     if not source.strip():
         return ""
+    if not _MARKDOWN_SYNTAX.search(source):
+        lines = "\n".join(line.strip() for line in source.strip("\n").split("\n"))
+        return re.sub(r"\n{3,}", "\n\n", lines).strip("\n")
     with _markdown_lock:
         html = _markdown.reset().convert(source)
     extractor = _TextExtractor()

@@ -1,0 +1,470 @@
+"""Feed speed: build time against icalendar alone, and request rates against a hello-world.
+
+Seeds a temporary database with one branch holding 2,000 events, then prints in one run:
+
+1. the time to build the branch feed from the database (cold caches: query, text clean-up,
+   Markdown stripping, VTIMEZONE, every VEVENT), against the time icalendar alone takes to build
+   and serialize a calendar of the same events from values prepared beforehand (aim: <= 1.5x);
+   and the rebuild after one event changed (the other VEVENTs come from the cache);
+2. requests per second on one gunicorn (same workers, same process tree) for a hello-world route
+   (bench/feeds_wsgi.py), for the feed answered 200 from its cached body, and for the feed
+   answered 304 to If-None-Match (aim: >= 70% of the hello-world).
+
+The load generator is ``wrk`` when it is installed (Debian: ``apt-get install wrk``), otherwise
+a bounded pool of Python threads using http.client. Usage:
+
+    .venv/bin/python bench/feeds.py [--events 2000] [--seconds 4] [--rounds 3]
+                                    [--database-url postgresql://postgres@127.0.0.1:5432/test]
+
+With ``--database-url`` pointing at PostgreSQL, a scratch database ``<name>_feeds_bench`` is
+created on that server and dropped afterwards; by default a temporary SQLite file is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from icalendar import Calendar, Timezone, vDuration  # noqa: E402
+from icalendar import Event as VEvent  # noqa: E402
+
+from calendar_app import create_app  # noqa: E402
+from calendar_app.database import read_only_transactions  # noqa: E402
+from calendar_app.extensions import db  # noqa: E402
+from calendar_app.models import Branch, Event, Venue  # noqa: E402
+from calendar_app.public.feeds import body_cache  # noqa: E402
+from calendar_app.services import feeds  # noqa: E402
+
+BASE_URL = "https://events.example.kz"
+SLUG = "central-children"
+TITLES = [
+    "«Құтадғу білік» оқулары",
+    "Шексіздік сыртындағы шам: кітап тұсаукесері",
+    "Мастер-класс по каллиграфии для детей",
+    "Meeting with the editors of «Жұлдыз», a; b\\c",
+    "Домбыра күні: концерт",
+    "Литературный разбор: Абай, «Қара сөздер»",
+]
+# Every event gets a description of its own (so no cache hides the work): half of them plain
+# prose, half with Markdown emphasis, a list and a link.
+MARKDOWN_DESCRIPTION = (
+    "Бастауыш сынып оқушыларына арналған **шеберлік сабағы** №{n}: қағаз, бояу және ертегі.\n\n"
+    "- Ата-аналар балаларымен бірге келеді;\n- материалдар тегін беріледі.\n\n"
+    "Подробнее на [сайте библиотеки](https://lib.example.kz/about), вход свободный, "
+    "но места ограничены. Bring your library card 😀."
+)
+PLAIN_DESCRIPTION = (
+    "Кездесу №{n}: жазушы жаңа кітабы туралы әңгімелейді, оқырмандардың сұрақтарына жауап береді.\n"
+    "Встреча с автором, вопросы читателей, автограф-сессия; вход свободный.\n\n"
+    "A meeting with the author, questions from readers, signing; free entry."
+)
+
+
+# --- set-up --------------------------------------------------------------------------------------
+
+
+def scratch_database(url: str | None, tmp: Path) -> tuple[str, callable]:
+    """A fresh database URL and a function that removes it."""
+    if not url:
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url.replace("postgresql+psycopg://", "postgresql://"))
+    name = f"{base.database or 'test'}_feeds_bench"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    drop()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def seed(count: int, now: datetime) -> int:
+    """One branch with four rooms and ``count`` events from three weeks ago on."""
+    zone = ZoneInfo("Asia/Almaty")
+    branch = Branch(
+        slug=SLUG,
+        name="Орталық балалар кітапханасы",
+        address="Алматы, Абай даңғылы 1",
+        timezone="Asia/Almaty",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(branch)
+    db.session.flush()
+    venues = [
+        Venue(branch_id=branch.id, name=f"Зал {n}", capacity=80, created_at=now, updated_at=now)
+        for n in range(1, 5)
+    ]
+    db.session.add_all(venues)
+    db.session.flush()
+    first_day = (now - timedelta(days=21)).astimezone(zone).date()
+    for index in range(count):
+        day = first_day + timedelta(days=index // 8)
+        hour = 10 + 2 * (index % 4)
+        starts = datetime(day.year, day.month, day.day, hour, 0, tzinfo=zone)
+        db.session.add(
+            Event(
+                branch_id=branch.id,
+                venue_id=venues[(index // 4) % 2 + 2 * (index % 2)].id,
+                title=f"{TITLES[index % len(TITLES)]} №{index + 1}",
+                description=(MARKDOWN_DESCRIPTION, PLAIN_DESCRIPTION)[index % 2].format(
+                    n=index + 1
+                ),
+                category=("master_class", "book_presentation", "concert", "exhibition")[index % 4],
+                audience=("children", "families", "adults", "all")[index % 4],
+                starts_at=starts.astimezone(UTC),
+                ends_at=(starts + timedelta(minutes=90)).astimezone(UTC),
+                capacity=30,
+                sequence=index % 3,
+                status="cancelled" if index % 50 == 0 else "scheduled",
+                translations={},
+                created_at=now - timedelta(days=40),
+                updated_at=now - timedelta(days=40, seconds=-index),
+            )
+        )
+    db.session.commit()
+    return branch.id
+
+
+# --- build times ---------------------------------------------------------------------------------
+
+
+def build_ours(branch_id: int, now: datetime) -> bytes:
+    events = feeds.feed_events(branch_id, feeds.FeedFilters(), now)
+    return feeds.build_feed(events, name="Орталық балалар кітапханасы", base_url=BASE_URL)
+
+
+def prepared_values(events: list[Event]) -> list[dict]:
+    """Everything the feed shows, computed before the clock starts for icalendar alone."""
+    labels = feeds.Labels()
+    return [
+        {
+            "uid": feeds.event_uid(event.id, BASE_URL),
+            "stamp": event.updated_at,
+            "created": event.created_at,
+            "sequence": event.sequence,
+            "start": event.starts_at.astimezone(ZoneInfo(event.branch.timezone)),
+            "end": event.ends_at.astimezone(ZoneInfo(event.branch.timezone)),
+            "summary": event.title,
+            "description": feeds.plain_text(event.description),
+            "location": feeds.event_location(event),
+            "categories": [labels.category(event.category), labels.audience(event.audience)],
+            "url": feeds.event_url(event.id, BASE_URL),
+            "status": "CANCELLED" if event.status == "cancelled" else "CONFIRMED",
+        }
+        for event in events
+    ]
+
+
+def build_icalendar_alone(values: list[dict], first: datetime, last: datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", feeds.PRODID)
+    calendar.calendar_name = "Орталық балалар кітапханасы"
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", vDuration(timedelta(hours=1)))
+    calendar.add_component(
+        Timezone.from_tzid("Asia/Almaty", first_date=first.date(), last_date=last.date())
+    )
+    for item in values:
+        event = VEvent()
+        event.add("UID", item["uid"])
+        event.add("DTSTAMP", item["stamp"])
+        event.add("LAST-MODIFIED", item["stamp"])
+        event.add("CREATED", item["created"])
+        event.add("SEQUENCE", item["sequence"])
+        event.add("DTSTART", item["start"])
+        event.add("DTEND", item["end"])
+        event.add("SUMMARY", item["summary"])
+        event.add("DESCRIPTION", item["description"])
+        event.add("LOCATION", item["location"])
+        event.add("CATEGORIES", item["categories"])
+        event.add("URL", item["url"])
+        event.add("STATUS", item["status"])
+        event.add("TRANSP", "OPAQUE")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def best_of(repeats: int, function) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def measure_builds(app, branch_id: int, now: datetime, repeats: int) -> dict[str, float]:
+    def cold() -> bytes:
+        feeds.vevent_cache.clear()
+        feeds.plain_text.cache_clear()
+        feeds._vtimezone_bytes.cache_clear()
+        db.session.expire_all()
+        return build_ours(branch_id, now)
+
+    with app.app_context(), read_only_transactions():
+        ours, body = best_of(repeats, cold)
+        events = feeds.feed_events(branch_id, feeds.FeedFilters(), now)
+        values = prepared_values(events)
+        first, last = events[0].starts_at, events[-1].ends_at + timedelta(days=366)
+        alone, reference = best_of(repeats, lambda: build_icalendar_alone(values, first, last))
+        db.session.rollback()
+    assert body.count(b"BEGIN:VEVENT") == reference.count(b"BEGIN:VEVENT") == len(values)
+
+    with app.app_context():
+        build_ours(branch_id, now)  # warm the VEVENT cache
+
+        def one_changed() -> bytes:
+            event = db.session.execute(
+                db.select(Event).where(Event.branch_id == branch_id).limit(1)
+            ).scalar_one()
+            event.updated_at = event.updated_at + timedelta(seconds=1)
+            db.session.commit()
+            db.session.expire_all()
+            return build_ours(branch_id, now)
+
+        warm, _ = best_of(repeats, one_changed)
+    return {"events": len(values), "ours": ours, "alone": alone, "warm": warm, "bytes": len(body)}
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
+        "bench.feeds_wsgi:app",
+    ]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/bench/hello")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def python_load(
+    port: int, path: str, headers: dict[str, str], seconds: float, threads: int, status: int
+) -> float:
+    """Requests per second from ``threads`` keep-alive clients (reconnecting when told to)."""
+    counts = [0] * threads
+    failures: list[str] = []
+    stop_at = time.perf_counter() + seconds
+
+    def worker(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.perf_counter() < stop_at:
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                continue
+            if response.status != status:
+                failures.append(f"{path}: {response.status}")
+                return
+            counts[slot] += 1
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(slot,)) for slot in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if failures:
+        raise SystemExit(f"unexpected answer: {failures[0]}")
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def wrk_load(
+    port: int, path: str, headers: dict[str, str], seconds: float, threads: int, status: int
+) -> float:
+    command = ["wrk", "-t", "1", "-c", str(threads), "-d", f"{max(1, round(seconds))}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if failed:
+        raise SystemExit(f"wrk saw {failed.group(1)} failed answers on {path}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def probe(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    response.body = response.read()
+    return response
+
+
+def measure_http(env, workers, seconds, rounds, connections) -> dict[str, object]:
+    port = free_port()
+    process = start_gunicorn(env, port, workers)
+    load = wrk_load if shutil.which("wrk") else python_load
+    feed = f"/branches/{SLUG}/calendar.ics"
+    try:
+        for _ in range(workers * 4):  # every worker builds and caches the body once
+            first = probe(port, feed)
+            assert first.status == 200, first.status
+        etag = first.getheader("ETag")
+        assert probe(port, feed, {"If-None-Match": etag}).status == 304
+        cases = {
+            "hello": ("/bench/hello", {}, 200),
+            "feed 200 (cached body)": (feed, {}, 200),
+            "feed 304 (If-None-Match)": (feed, {"If-None-Match": etag}, 304),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(rounds):
+            for name, (path, headers, status) in cases.items():
+                load(port, path, headers, 1, connections, status)  # warm-up
+                rates[name].append(load(port, path, headers, seconds, connections, status))
+    finally:
+        stop(process)
+    return {
+        "generator": "wrk" if load is wrk_load else f"python http.client, {connections} threads",
+        "body_bytes": len(first.body),
+        "rates": {name: statistics.median(values) for name, values in rates.items()},
+    }
+
+
+def cpu_model() -> str:
+    try:
+        output = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        match = re.search(r"Model name:\s+(.+)", output)
+        if match:
+            return match.group(1).strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
+    url, drop = scratch_database(args.database_url, tmp)
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        BASE_URL=BASE_URL,
+        SECRET_KEY="bench-only",
+        RATELIMIT_ENABLED="false",
+        CALENDAR_INSTANCE_PATH=str(tmp / "instance"),
+    )
+    try:
+        from flask_migrate import upgrade
+
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "BASE_URL": BASE_URL,
+                "SECRET_KEY": "bench-only",
+                "INSTANCE_PATH": str(tmp / "instance"),
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        now = datetime.now(UTC)
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            branch_id = seed(args.events, now)
+        body_cache.clear()
+        builds = measure_builds(app, branch_id, now, args.repeats)
+        with app.app_context():
+            db.engine.dispose()
+        served = measure_http(env, args.workers, args.seconds, args.rounds, args.connections)
+    finally:
+        drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    rates = served["rates"]
+    hello = rates["hello"]
+    print(f"machine: {os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}")
+    print(
+        f"database: {backend}; feed of one branch: {builds['events']} events, "
+        f"{builds['bytes'] / 1024:.0f} KiB"
+    )
+    print(f"build, cold caches:       {builds['ours'] * 1000:8.1f} ms")
+    print(f"icalendar alone:          {builds['alone'] * 1000:8.1f} ms")
+    print(f"  ratio:                  {builds['ours'] / builds['alone']:8.2f}x  (aim <= 1.5x)")
+    print(f"rebuild, one event changed:{builds['warm'] * 1000:7.1f} ms")
+    print(
+        f"gunicorn: {args.workers} sync workers; load: {served['generator']}, "
+        f"{args.rounds} rounds x {args.seconds:g} s, median"
+    )
+    for name, rate in rates.items():
+        share = "" if name == "hello" else f"  {rate / hello:6.0%} of hello-world (aim >= 70%)"
+        print(f"  {name:26s} {rate:8.0f} req/s{share}")
+
+
+if __name__ == "__main__":
+    main()
