@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -50,10 +51,19 @@ class _EscapeHtml(markdown.extensions.Extension):
         md.inlinePatterns.deregister("html")
 
 
+CACHE_SIZE = 1024  # rendered texts kept per process; descriptions change rarely
+
+
 def render_markdown(source: str | None) -> Markup:
     """Sanitised HTML for a Markdown text (an empty Markup for nothing)."""
     if not source or not source.strip():
         return Markup("")
+    return _render_markdown(source)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _render_markdown(source: str) -> Markup:
+    """Rendering is pure and costs milliseconds, so results are kept by their source text."""
     text = unicodedata.normalize("NFC", source)
     html = markdown.markdown(text, extensions=[_EscapeHtml(), "sane_lists"], output_format="html")
     html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
@@ -71,6 +81,11 @@ def plain_excerpt(source: str | None, limit: int = 200) -> str:
     """The first words of a Markdown text as plain text, for cards and meta descriptions."""
     if not source:
         return ""
+    return _plain_excerpt(source, limit)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _plain_excerpt(source: str, limit: int) -> str:
     html = markdown.markdown(unicodedata.normalize("NFC", source), extensions=[_EscapeHtml()])
     text = " ".join(nh3.clean(html, tags=set()).split())
     text = Markup(text).unescape()
