@@ -127,7 +127,10 @@ def wait_for(port: int, timeout: float = 30) -> None:
 
 def load_wrk(url: str, seconds: float) -> float:
     output = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{max(1, round(seconds))}s", url], capture_output=True, text=True, check=True
+        ["wrk", "-t2", "-c8", f"-d{max(1, round(seconds))}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
