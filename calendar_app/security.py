@@ -1,9 +1,18 @@
-"""Secret tokens: at least 128 random bits, and only their SHA-256 hash is ever stored."""
+"""Secret tokens: at least 128 unguessable bits, and only their SHA-256 hash is ever stored."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+if TYPE_CHECKING:
+    from .models import Registration
 
 TOKEN_BYTES = 24  # 192 bits
 
@@ -14,3 +23,26 @@ def generate_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def derived_token(secret_key: str, *parts: object) -> str:
+    """A 192-bit token that only the holder of ``secret_key`` can compute from ``parts``.
+
+    Used for registration manage tokens: the database keeps only their hash, yet the outbox can
+    put the manage link into later mails (a promotion, a reminder) by computing the token again.
+    Without the key (say, from a copy of the database) the token cannot be found.
+    """
+    message = "\x1f".join(str(part) for part in parts).encode("utf-8")
+    digest = hmac.new(secret_key.encode("utf-8"), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:TOKEN_BYTES]).decode("ascii")
+
+
+def registration_manage_token(registration: Registration) -> str:
+    """The manage token of a registration that has its id, under this app's SECRET_KEY."""
+    return derived_token(
+        current_app.config["SECRET_KEY"],
+        "manage",
+        registration.id,
+        registration.event_id,
+        registration.created_at.astimezone(UTC).isoformat(),
+    )

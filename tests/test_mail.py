@@ -80,6 +80,14 @@ def test_each_kind_arrives_in_kazakh_with_local_time_address_and_links(ctx, smtp
         assert f"{BASE_URL}/events/{event.id}" in body
         assert f"{BASE_URL}/r/{token}" in body
     assert 'lang="kk"' in html
+    attachments = list(parsed.iter_attachments())
+    if kind in mail.ICS_KINDS:
+        [ics] = attachments
+        assert ics.get_content_type() == "text/calendar"
+        assert ics.get_filename() == "event.ics"
+        assert b"METHOD:PUBLISH" in ics.get_payload(decode=True)
+    else:
+        assert attachments == []
 
 
 def test_language_follows_the_registration(ctx, smtp):

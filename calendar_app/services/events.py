@@ -26,6 +26,7 @@ from ..models.event import (
     STATUS_SCHEDULED,
 )
 from ..models.registration import STATUS_CONFIRMED
+from . import mail
 from .errors import Conflict, InvalidInput, NotFound
 
 MAX_CAPACITY = 100_000
@@ -207,10 +208,13 @@ def update_event(event: Event, data: EventData, now: datetime) -> Event:
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     capacity_before = event.capacity
     _apply(event, data)
-    if schedule_changed(event, before):
+    moved = schedule_changed(event, before)
+    if moved:
         event.sequence += 1
     event.updated_at = now
     db.session.flush()
+    if moved:
+        mail.notify_registrants(event, mail.EVENT_MOVED, now)
     if event.capacity > capacity_before:
         from .registrations import promote_waitlist  # registrations builds on this module
 
@@ -231,6 +235,7 @@ def cancel_event(event: Event, now: datetime) -> Event:
     event.sequence += 1
     event.updated_at = now
     db.session.flush()
+    mail.notify_registrants(event, mail.EVENT_CANCELLED, now)
     return event
 
 

@@ -43,7 +43,11 @@ from ..i18n import SUPPORTED_LOCALES
 from ..localization import localized
 from ..models import Event, OutboxMessage, Registration
 from ..models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
+from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
+from ..security import hash_token, registration_manage_token
 from ..timeutil import utcnow
+from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
+from .feeds import Labels, build_event_invitation
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +101,29 @@ def manage_url(token: str) -> str:
     return absolute_url("/r/" + quote(token, safe=""))
 
 
+def recover_manage_token(registration: Registration) -> str | None:
+    """The registration's manage token, if it is one the server can compute again."""
+    if registration.id is None:
+        return None
+    token = registration_manage_token(registration)
+    return token if hash_token(token) == registration.token_hash else None
+
+
+def invitation_ics(event: Event, language: str) -> str:
+    """The event as a METHOD:PUBLISH calendar file, labelled in ``language``."""
+    labels = Labels(
+        language=language,
+        categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
+        audiences={key: str(label) for key, label in AUDIENCE_LABELS.items()},
+    )
+    return build_event_invitation(
+        event,
+        current_app.config["BASE_URL"],
+        labels,
+        organizer_name=localized(event.branch, "name", language),
+    ).decode("utf-8")
+
+
 @dataclass
 class RenderedMail:
     subject: str
@@ -147,8 +174,9 @@ def enqueue(
     """Add a mail about ``registration`` to the outbox, in the caller's transaction.
 
     Returns None when there is nobody to write to (a walk-in without an address) or when a mail
-    with the same ``dedupe_key`` exists already. ``token`` (the manage token, known only when the
-    registration is made) puts the manage link into the mail.
+    with the same ``dedupe_key`` exists already. ``token`` (the manage token, given when the
+    registration is made, else computed again where it can be) puts the manage link into the
+    mail. Mails that put the event into the visitor's calendar carry it as event.ics.
     """
     if kind not in SUBJECTS:
         raise ValueError(f"unknown mail kind: {kind!r}")
@@ -162,8 +190,14 @@ def enqueue(
     ):
         return None
     language = mail_language(registration.language)
+    token = token or recover_manage_token(registration)
     with force_locale(language):
         rendered = render_mail(kind, registration, language, token)
+        invitation = (
+            invitation_ics(registration.event, language)
+            if kind in ICS_KINDS and registration.status == STATUS_CONFIRMED
+            else None
+        )
     message = OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key,
@@ -173,7 +207,7 @@ def enqueue(
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,
-        ics_attachment=None,
+        ics_attachment=invitation,
         language=language,
         registration_id=registration.id,
         event_id=registration.event_id,
@@ -185,6 +219,27 @@ def enqueue(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def notify_registrants(event: Event, kind: str, now: datetime) -> int:
+    """Tell everyone with an active registration (confirmed or waiting) about a change to the
+    event; returns how many mails were queued."""
+    db.session.flush()
+    db.session.expire(event, ["venue", "branch"])  # the room may just have changed
+    registrations = (
+        db.session.execute(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status.in_((STATUS_CONFIRMED, STATUS_WAITLISTED)),
+                Registration.email.is_not(None),
+            )
+            .order_by(Registration.id)
+        )
+        .scalars()
+        .all()
+    )
+    return sum(enqueue(kind, registration, now) is not None for registration in registrations)
 
 
 # Delivery ---------------------------------------------------------------------------------------
@@ -221,21 +276,20 @@ def claim_due(now: datetime, worker: str, limit: int = 20) -> list[int]:
     timeout (its worker died). Rows another worker has locked are skipped, not waited for.
     """
     stale_before = now - sending_timeout()
+    due = or_(
+        and_(OutboxMessage.status == OUTBOX_PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OUTBOX_SENDING, OutboxMessage.claimed_at <= stale_before),
+    )
+    # An idle worker only reads: no write lock (SQLite) or row locks while nothing is due.
+    with read_only_transactions():
+        anything_due = db.session.execute(select(OutboxMessage.id).where(due).limit(1)).first()
+        db.session.commit()
+    if anything_due is None:
+        return []
     rows = (
         db.session.execute(
             select(OutboxMessage)
-            .where(
-                or_(
-                    and_(
-                        OutboxMessage.status == OUTBOX_PENDING,
-                        OutboxMessage.next_attempt_at <= now,
-                    ),
-                    and_(
-                        OutboxMessage.status == OUTBOX_SENDING,
-                        OutboxMessage.claimed_at <= stale_before,
-                    ),
-                )
-            )
+            .where(due)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -546,6 +600,7 @@ __all__ = [
     "KINDS",
     "ICS_KINDS",
     "enqueue",
+    "notify_registrants",
     "render_mail",
     "claim_due",
     "deliver_claimed",

@@ -35,7 +35,8 @@ from ..models.registration import (
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
 )
-from ..security import generate_token, hash_token
+from ..security import generate_token, hash_token, registration_manage_token
+from . import mail
 from .errors import Conflict, InvalidInput
 from .events import confirmed_seats, lock_event
 
@@ -241,6 +242,16 @@ def register(
         # The unique index on (event, address) of active registrations: the same answer as
         # the check above, should two requests ever slip past it.
         raise _duplicate() from None
+    # Re-key with a token the outbox can compute again for later mails (promotion, reminder).
+    token = registration_manage_token(registration)
+    registration.token_hash = hash_token(token)
+    registration.checkin_code_hash = hash_token(checkin_code_for(token))
+    mail.enqueue(
+        mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED,
+        registration,
+        now,
+        token=token,
+    )
     return RegistrationResult(registration=registration, token=token, status=status)
 
 
@@ -276,6 +287,8 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
         free -= registration.seats
         promoted.append(registration)
     db.session.flush()
+    for registration in promoted:
+        mail.enqueue(mail.PROMOTED, registration, now)
     return promoted
 
 
@@ -289,6 +302,7 @@ def cancel(registration: Registration, now: datetime) -> list[Registration]:
     registration.cancelled_at = now
     registration.updated_at = now
     db.session.flush()
+    mail.enqueue(mail.CANCELLED_BY_VISITOR, registration, now)
     return promote_waitlist(event, now)
 
 
