@@ -102,10 +102,14 @@ def test_language_follows_the_registration(ctx, smtp):
     deliver(Clock(NOW))
 
     by_address = {item.rcpt_tos[0]: item.message for item in smtp.received}
+    assert by_address[ru.email]["Subject"] == "Ваши места подтверждены: «Кутадгу билик»: чтения"
     russian = by_address[ru.email].get_body(("plain",)).get_content()
-    assert "«Кутадгу билик»: чтения" in russian
+    assert "Здравствуйте, Айгерім Сәрсенова!" in russian
+    assert "для вас сохранено 2 места" in russian  # the plural form for two
     assert "мая" in russian  # the date in Russian
+    assert by_address[kk.email]["Subject"] == f"Орындарыңыз расталды: {KAZAKH_TITLE}"
     kazakh = by_address[kk.email].get_body(("plain",)).get_content()
+    assert "Сәлеметсіз бе, Айгерім Сәрсенова!" in kazakh
     assert KAZAKH_TITLE in kazakh and "мамыр" in kazakh  # the date in Kazakh
     fallback = by_address[unknown.email]
     assert (
