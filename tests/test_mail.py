@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -298,6 +299,7 @@ def _worker_environment(database_url: str, instance: Path, smtp: SMTPServer) -> 
 
 CRASH_AFTER_SENDING = """
 import os
+import signal
 from app import app
 from calendar_app.extensions import db
 from calendar_app.models import OutboxMessage
@@ -475,3 +477,33 @@ def test_worker_command_sends_over_smtp(app, ctx, smtp):
     assert len(smtp.received) == 1
     bad = app.test_cli_runner().invoke(args=["outbox-worker", "--batch", "0"])
     assert bad.exit_code == 2
+
+
+def test_the_worker_loop_sends_as_mail_arrives_and_stops_cleanly_on_sigterm(
+    ctx, smtp, database_url, tmp_path
+):
+    env = _worker_environment(database_url, tmp_path / "instance", smtp)
+    command = [sys.executable, "-m", "flask", "--app", "app", "outbox-worker"]
+    worker = subprocess.Popen(
+        command + ["--interval", "0.2"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        event = kazakh_event(starts_at=datetime.now(UTC) + timedelta(days=3))
+        registration, _token = make_registration(event)
+        message = mail.enqueue(mail.REGISTERED, registration, datetime.now(UTC))
+        expected = message.message_id
+        db.session.commit()
+        deadline = datetime.now(UTC) + timedelta(seconds=90)
+        while not smtp.received and datetime.now(UTC) < deadline:
+            threading.Event().wait(0.1)
+        assert smtp.handler.message_ids() == [expected]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        stdout, stderr = worker.communicate(timeout=60)
+    assert worker.returncode == 0, stderr.decode()
+    assert "sent 1, to retry 0, failed 0" in stdout.decode()
+    assert statuses() == Counter({OUTBOX_SENT: 1})
