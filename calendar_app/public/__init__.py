@@ -5,4 +5,5 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 from . import feeds  # noqa: E402,F401,I001
-from . import pages  # noqa: E402,F401
+from . import pages  # noqa: E402,F401,I001
+from . import registration  # noqa: E402,F401,I001

@@ -67,8 +67,10 @@ def checkin_code_for(token: str) -> str:
 
 def clean_name(value: object) -> str:
     """A person's name: text, not empty once trimmed, at most 200 characters, no control chars."""
-    if not isinstance(value, str):
+    if value is None:
         raise InvalidInput({"name": [_("Enter your name.")]})
+    if not isinstance(value, str):
+        raise InvalidInput({"name": [_("The name must be text.")]})
     name = unicodedata.normalize("NFC", value.strip())
     if not name:
         raise InvalidInput({"name": [_("Enter your name.")]})
@@ -83,7 +85,9 @@ def clean_name(value: object) -> str:
 
 def clean_email(value: object) -> tuple[str, str]:
     """The address as written (domain normalised) and its case-insensitive comparison key."""
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput({"email": [_("The e-mail address must be text.")]})
+    if value is None or not value.strip():
         raise InvalidInput({"email": [_("Enter your e-mail address.")]})
     text = value.strip()
     if len(text) > MAX_EMAIL_LENGTH:
@@ -111,13 +115,11 @@ def _validate(
     """Check every field, collecting all errors before touching the database."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, object] = {}
-    email_required = source != SOURCE_WALK_IN
+    no_email = email is None or (isinstance(email, str) and not email.strip())
     checks = {
         "name": lambda: clean_name(name),
         "email": lambda: (
-            clean_email(email)
-            if email_required or (isinstance(email, str) and email.strip())
-            else (None, None)
+            (None, None) if source == SOURCE_WALK_IN and no_email else clean_email(email)
         ),
         "seats": lambda: _check_seats(seats),
     }

@@ -1,0 +1,174 @@
+"""The API's endpoints: branches, events (the same filters as ``/``) and registrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..formatting import absolute_url
+from ..localization import current_language, localized
+from ..models import Branch, Registration
+from ..models.event import LANGUAGES, STATUS_CANCELLED
+from ..ratelimits import api_limit, registration_limit
+from ..services import catalog, registrations
+from ..services.catalog import EventListing
+from ..services.errors import InvalidInput
+from ..timeutil import to_local, utcnow
+from . import bp
+from .openapi import openapi_document
+
+api_limit(bp)
+
+MAX_PER_PAGE = 100
+
+
+def branch_json(branch: Branch) -> dict[str, Any]:
+    return {
+        "slug": branch.slug,
+        "name": localized(branch, "name"),
+        "address": branch.address,
+        "timezone": branch.timezone,
+    }
+
+
+def event_json(listing: EventListing) -> dict[str, Any]:
+    """EVENT of the contract: start and end in the branch's zone, with the offset."""
+    event = listing.event
+    zone = event.branch.timezone
+    return {
+        "id": event.id,
+        "title": localized(event, "title"),
+        "description": localized(event, "description"),
+        "category": event.category,
+        "audience": event.audience,
+        "branch": {"slug": event.branch.slug, "name": localized(event.branch, "name")},
+        "venue": {"name": event.venue.name},
+        "start": to_local(event.starts_at, zone).isoformat(),
+        "end": to_local(event.ends_at, zone).isoformat(),
+        "status": event.status,
+        "registration": event.registration,
+        "capacity": event.capacity,
+        "seats_left": listing.seats_left,
+        "registration_open": listing.registration_open,
+        "waitlist": event.waitlist_enabled,
+        "url": absolute_url(f"/events/{event.id}"),
+        "ics_url": absolute_url(f"/events/{event.id}.ics"),
+    }
+
+
+def registration_json(registration: Registration) -> dict[str, Any]:
+    return {
+        "status": registration.status,
+        "seats": registration.seats,
+        "waitlist_position": registrations.waitlist_position(registration),
+        "event_id": registration.event_id,
+    }
+
+
+@bp.get("/branches")
+def branches() -> Any:
+    return jsonify({"branches": [branch_json(branch) for branch in catalog.list_branches()]})
+
+
+def _per_page(raw: str | None) -> int:
+    if raw is None:
+        return current_app.config.get("EVENTS_PER_PAGE", 20)
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PER_PAGE:
+        raise InvalidInput(
+            {"per_page": [_("Give a whole number from 1 to %(max)d.", max=MAX_PER_PAGE)]}
+        )
+    return int(text)
+
+
+@bp.get("/events")
+def events() -> Any:
+    """One page of events; the next and previous pages are in the Link header."""
+    filters = catalog.parse_filters(request.args)
+    page = catalog.parse_page(request.args.get("page"))
+    per_page = _per_page(request.args.get("per_page"))
+    result = catalog.list_events(filters, utcnow(), page, per_page)
+    response = jsonify({"events": [event_json(listing) for listing in result.items]})
+    links = []
+    for rel, number in (("prev", page - 1), ("next", page + 1)):
+        if 1 <= number <= result.pages:
+            args = {**filters.as_args(), "page": number, "per_page": per_page}
+            links.append(f'<{absolute_url(url_for("api.events", **args))}>; rel="{rel}"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    response.headers["X-Total-Count"] = str(result.total)
+    return response
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id: int) -> Any:
+    found = catalog.get_event(event_id)
+    return jsonify(event_json(catalog.availability(found, utcnow())))
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        abort(400, _("The request body must be a JSON object."))
+    return body
+
+
+@bp.post("/events/<int:event_id>/registrations")
+@registration_limit
+def create_registration(event_id: int) -> Any:
+    body = _json_object()
+    language = body.get("language", current_language())
+    result = registrations.register(
+        event_id,
+        name=body.get("name"),
+        email=body.get("email"),
+        seats=body.get("seats"),
+        language=language if language in LANGUAGES else current_language(),
+        source="api",
+        now=utcnow(),
+    )
+    db.session.commit()
+    registration = result.registration
+    manage_url = absolute_url(url_for("public.manage_registration", token=result.token))
+    response = jsonify(
+        {
+            "status": result.status,
+            "seats": registration.seats,
+            "waitlist_position": registrations.waitlist_position(registration),
+            "token": result.token,
+            "manage_url": manage_url,
+        }
+    )
+    response.status_code = 201
+    response.headers["Location"] = absolute_url(url_for("api.registration", token=result.token))
+    return response
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = registrations.find_by_token(token)
+    if registration is None:
+        abort(404, _("There is no registration with this token."))
+    return registration
+
+
+@bp.get("/registrations/<token>")
+def registration(token: str) -> Any:
+    return jsonify(registration_json(_registration_or_404(token)))
+
+
+@bp.delete("/registrations/<token>")
+def cancel_registration(token: str) -> Any:
+    """Cancel; cancelling again answers the same (DELETE is idempotent)."""
+    found = _registration_or_404(token)
+    if found.status != STATUS_CANCELLED:
+        registrations.cancel(found, utcnow())
+        db.session.commit()
+    return jsonify({"status": STATUS_CANCELLED})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document(current_app.config["BASE_URL"]))

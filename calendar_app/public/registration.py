@@ -1,0 +1,210 @@
+"""The visitor's registration: the form on the event page, the manage page and cancelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import segno
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from werkzeug.routing import BuildError
+from wtforms import EmailField, StringField
+
+from ..extensions import db
+from ..localization import current_language, localized
+from ..models import Event, Registration
+from ..models.event import LANGUAGES
+from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED
+from ..ratelimits import registration_limit
+from ..services import catalog, registrations
+from ..services.errors import Conflict, InvalidInput, NotFound
+from ..timeutil import utcnow
+from . import bp
+
+_WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
+
+
+class RegistrationForm(FlaskForm):
+    """Parses and shows; the rules on names, addresses and seats live in the service."""
+
+    name = StringField(_l("Your name"), render_kw={"autocomplete": "name", "maxlength": 200})
+    email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "email", "maxlength": 254})
+    seats = StringField(
+        _l("Number of seats"),
+        default="1",
+        render_kw={"type": "number", "min": 1, "inputmode": "numeric"},
+    )
+    # The honeypot: hidden from people (and from screen readers), filled in by robots.
+    website = StringField(
+        _l("Leave this field empty"),
+        render_kw={"autocomplete": "off", "tabindex": "-1"},
+    )
+
+
+class CancelForm(FlaskForm):
+    """Only the CSRF token: the visitor confirms the cancellation with a button."""
+
+
+def parse_seats(raw: str | None) -> object:
+    """A whole number from the form, or the raw text for the service to refuse clearly."""
+    text = (raw or "").strip()
+    return int(text) if _WHOLE_NUMBER.match(text) else text
+
+
+def registration_panel(
+    event: Event,
+    form: RegistrationForm | None = None,
+    listing: catalog.EventListing | None = None,
+) -> dict[str, Any]:
+    """What the panel on the event page shows: seats left, whether it is open, the form."""
+    now = utcnow()
+    return {
+        "listing": listing or catalog.availability(event, now),
+        "form": form or RegistrationForm(formdata=None),
+        "now": now,
+    }
+
+
+@bp.app_context_processor
+def _panel_helper() -> dict[str, Any]:
+    return {"registration_panel": registration_panel}
+
+
+def _apply_errors(form: RegistrationForm, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        field = getattr(form, name, None) if name in ("name", "email", "seats") else None
+        if field is not None:
+            field.errors = list(field.errors or []) + list(messages)
+        else:
+            form.form_errors.extend(messages)
+
+
+def _render_form(event: Event, form: RegistrationForm, status: int) -> tuple[str, int]:
+    return render_template("public/register.html", event=event, registration_form=form), status
+
+
+@bp.post("/events/<int:event_id>/register")
+@registration_limit
+def register(event_id: int) -> Any:
+    try:
+        event = catalog.get_event(event_id)
+    except NotFound as error:
+        abort(404, error.message)
+    form = RegistrationForm()
+    if not form.validate_on_submit():  # only the CSRF token can fail here
+        form.form_errors.append(
+            _("The form has expired. Please check your details and send it again.")
+        )
+        return _render_form(event, form, 400)
+    if form.website.data:
+        current_app.logger.info("honeypot filled on event %s; nothing registered", event_id)
+        form.form_errors.append(_("Your registration could not be accepted."))
+        return _render_form(event, form, 400)
+    language = current_language()
+    try:
+        result = registrations.register(
+            event.id,
+            name=form.name.data,
+            email=form.email.data,
+            seats=parse_seats(form.seats.data),
+            language=language if language in LANGUAGES else event.language,
+            source="web",
+            now=utcnow(),
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        _apply_errors(form, error.errors)
+        return _render_form(event, form, 422)
+    except Conflict as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _render_form(event, form, 409)
+    except NotFound as error:
+        db.session.rollback()
+        abort(404, error.message)
+    db.session.commit()
+    if result.status == STATUS_CONFIRMED:
+        flash(_("You are registered. Keep this page: it is your link to manage the registration."))
+    else:
+        flash(_("The event is full, so you are on the waitlist. We will write when seats free up."))
+    return redirect(url_for("public.manage_registration", token=result.token), 303)
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = registrations.find_by_token(token)
+    if registration is None:
+        abort(make_response(render_template("public/registration_not_found.html"), 404))
+    return registration
+
+
+def _ics_url(token: str) -> str | None:
+    try:
+        return url_for("public.registration_ics", token=token)
+    except BuildError:
+        return None
+
+
+def checkin_qr_svg(token: str) -> Markup:
+    """The door check-in link of the registration as an inline SVG QR code."""
+    path = f"/staff/check-in/{registrations.checkin_code_for(token)}"
+    code = segno.make(current_app.config["BASE_URL"] + path, error="m")
+    svg = code.svg_inline(scale=4, dark="#000", light="#fff", title=_("Check-in code"))
+    return Markup(svg)
+
+
+@bp.get("/r/<token>")
+def manage_registration(token: str) -> Any:
+    registration = _registration_or_404(token)
+    event = catalog.get_event(registration.event_id)
+    active = registration.status != STATUS_CANCELLED
+    return render_template(
+        "public/manage_registration.html",
+        registration=registration,
+        event=event,
+        title=localized(event, "title"),
+        token=token,
+        position=registrations.waitlist_position(registration),
+        ics_url=_ics_url(token) if active else None,
+        qr_svg=checkin_qr_svg(token) if registration.status == STATUS_CONFIRMED else None,
+        can_cancel=active and utcnow() < event.ends_at,
+    )
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel_registration(token: str) -> Any:
+    registration = _registration_or_404(token)
+    event = catalog.get_event(registration.event_id)
+    if registration.status == STATUS_CANCELLED:
+        flash(_("This registration is already cancelled."))
+        return redirect(url_for("public.manage_registration", token=token), 303)
+    form = CancelForm()
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            form.form_errors.append(_("The form has expired. Please confirm again."))
+            status = 400
+        else:
+            try:
+                registrations.cancel(registration, utcnow())
+            except Conflict as error:
+                db.session.rollback()
+                flash(error.message)
+                return redirect(url_for("public.manage_registration", token=token), 303)
+            db.session.commit()
+            flash(_("Your registration is cancelled. Thank you for letting us know."))
+            return redirect(url_for("public.manage_registration", token=token), 303)
+    return (
+        render_template(
+            "public/cancel_registration.html",
+            registration=registration,
+            event=event,
+            title=localized(event, "title"),
+            token=token,
+            form=form,
+        ),
+        status,
+    )
