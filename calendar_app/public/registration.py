@@ -24,6 +24,7 @@ from ..services import catalog, registrations
 from ..services.errors import Conflict, InvalidInput, NotFound
 from ..timeutil import utcnow
 from . import bp
+from .pages import render_event_page
 
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
 
@@ -83,8 +84,9 @@ def _apply_errors(form: RegistrationForm, errors: dict[str, list[str]]) -> None:
             form.form_errors.extend(messages)
 
 
-def _render_form(event: Event, form: RegistrationForm, status: int) -> tuple[str, int]:
-    return render_template("public/register.html", event=event, registration_form=form), status
+def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
+    """The event page again, with the form as sent and its errors in the registration panel."""
+    return render_event_page(event, status=status, registration_form=form)
 
 
 @bp.post("/events/<int:event_id>/register")
