@@ -1,0 +1,353 @@
+"""Registration under a rush: many concurrent attempts at one event, against a hello-world.
+
+For each backend (PostgreSQL and SQLite, each in a scratch database) this starts one gunicorn
+with several sync workers serving bench/registrations_wsgi.py (the app plus a hello-world
+route), seeds one event with 100 seats (parties of one, waitlist on), and then, in one run:
+
+1. fires the hello-world route ``--attempts`` times from ``--concurrency`` client threads;
+2. fires ``--attempts`` registration attempts (POST /api/v1/events/<id>/registrations, each with
+   its own address) at the event from the same number of threads;
+3. fires the hello-world again (the baseline is the mean of both runs, so a neighbour's load
+   during the run weighs on both sides).
+
+It prints requests per second, p50/p95 latency, the ratio of registrations to hello-world, and
+checks the database afterwards: exactly 100 confirmed seats, every other attempt waitlisted, the
+confirmed ones being the first to arrive. Rate limits are off (RATELIMIT_ENABLED=false).
+
+    .venv/bin/python bench/registrations.py [--attempts 1000] [--concurrency 32] [--workers 4]
+        [--backends postgresql,sqlite] [--database-url postgresql://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from calendar_app import create_app  # noqa: E402
+from calendar_app.extensions import db  # noqa: E402
+from calendar_app.models import Branch, Registration, Venue  # noqa: E402
+from calendar_app.services.events import EventData, create_event  # noqa: E402
+from calendar_app.timeutil import utcnow  # noqa: E402
+
+BASE_URL = "https://events.example.kz"
+CAPACITY = 100
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies: list[float]
+    statuses: Counter
+    bodies: list[dict]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def scratch_database(backend: str, url: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    """A fresh database URL and a function that removes it."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url.replace("postgresql+psycopg://", "postgresql://"))
+    name = f"{base.database or 'test'}_registrations_bench"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    drop()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def prepare(database_url: str, instance: Path) -> int:
+    """Migrate the scratch database and add one 100-seat event; returns its id."""
+    app = create_app(
+        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}
+    )
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        now = utcnow()
+        branch = Branch(
+            slug="begalin",
+            name="Central Children's Library named after S. Begalin",
+            timezone="Asia/Almaty",
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(branch)
+        db.session.flush()
+        venue = Venue(
+            branch_id=branch.id, name="Hall", capacity=300, created_at=now, updated_at=now
+        )
+        db.session.add(venue)
+        db.session.flush()
+        starts = now + timedelta(days=7)
+        event = create_event(
+            branch,
+            EventData(
+                title="Эко шеберлік сабағы",
+                venue_id=venue.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                category="master_class",
+                capacity=CAPACITY,
+                max_party=1,
+                waitlist_enabled=True,
+            ),
+            now,
+        )
+        db.session.commit()
+        event_id = event.id
+        db.engine.dispose()
+    return event_id
+
+
+def outcome(database_url: str, instance: Path, event_id: int) -> dict[str, object]:
+    """What the database holds after the rush."""
+    app = create_app(
+        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}
+    )
+    with app.app_context():
+        rows = db.session.execute(
+            select(Registration.id, Registration.status, Registration.seats)
+            .where(Registration.event_id == event_id)
+            .order_by(Registration.id)
+        ).all()
+        confirmed = db.session.execute(
+            select(func.coalesce(func.sum(Registration.seats), 0)).where(
+                Registration.event_id == event_id, Registration.status == "confirmed"
+            )
+        ).scalar_one()
+        db.engine.dispose()
+    statuses = [status for _, status, _ in rows]
+    first_come = statuses == ["confirmed"] * confirmed + ["waitlisted"] * (len(rows) - confirmed)
+    return {"rows": len(rows), "confirmed_seats": confirmed, "first_come_first_served": first_come}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--backlog",
+        "2048",
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
+        "bench.registrations_wsgi:app",
+    ]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/bench/hello")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def fire(port: int, requests: list[tuple[str, str, bytes | None]], concurrency: int) -> LoadResult:
+    """Send every request once from ``concurrency`` threads; one connection per request."""
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+    bodies: list[dict] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+    start_line = threading.Barrier(concurrency + 1)
+
+    def worker() -> None:
+        start_line.wait()
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                return
+            method, path, body = requests[index]
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            began = time.perf_counter()
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                status = response.status
+                connection.close()
+            except OSError as error:
+                status, payload = f"error {type(error).__name__}", b""
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] += 1
+                if body is not None and payload.startswith(b"{"):
+                    bodies.append(json.loads(payload))
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    start_line.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return LoadResult(time.perf_counter() - began, latencies, statuses, bodies)
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="registrations-bench-") as scratch:
+        tmp = Path(scratch)
+        database_url, drop = scratch_database(backend, args.database_url, tmp)
+        try:
+            event_id = prepare(database_url, tmp / "instance")
+            env = {
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "CALENDAR_INSTANCE_PATH": str(tmp / "instance"),
+                "SECRET_KEY": "bench",
+                "BASE_URL": BASE_URL,
+                "RATELIMIT_ENABLED": "false",
+            }
+            port = free_port()
+            process = start_gunicorn(env, port, args.workers)
+            try:
+                hello = [("GET", "/bench/hello", None)] * args.attempts
+                fire(port, hello[:200], args.concurrency)  # warm every worker up
+                before = fire(port, hello, args.concurrency)
+                registrations = [
+                    (
+                        "POST",
+                        f"/api/v1/events/{event_id}/registrations",
+                        json.dumps(
+                            {"name": f"Қонақ {n}", "email": f"guest{n}@example.kz", "seats": 1}
+                        ).encode(),
+                    )
+                    for n in range(args.attempts)
+                ]
+                rush = fire(port, registrations, args.concurrency)
+                after = fire(port, hello, args.concurrency)
+            finally:
+                stop(process)
+            stored = outcome(database_url, tmp / "instance", event_id)
+        finally:
+            drop()
+    answered = Counter(body.get("status", "error") for body in rush.bodies)
+    hello_rate = statistics.mean([before.rate, after.rate])
+    return {
+        "backend": backend,
+        "hello_rate": hello_rate,
+        "hello_p50": statistics.mean([before.percentile(0.5), after.percentile(0.5)]),
+        "hello_p95": statistics.mean([before.percentile(0.95), after.percentile(0.95)]),
+        "rate": rush.rate,
+        "p50": rush.percentile(0.5),
+        "p95": rush.percentile(0.95),
+        "ratio": rush.rate / hello_rate,
+        "http": dict(rush.statuses),
+        "answered": dict(answered),
+        **stored,
+    }
+
+
+def cpu_model() -> str:
+    output = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    match = re.search(r"Model name:\s+(.+)", output)
+    return match.group(1).strip() if match else "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} CPUs, {cpu_model()}; gunicorn {args.workers} sync workers; "
+        f"{args.attempts} attempts from {args.concurrency} client threads at a "
+        f"{CAPACITY}-seat event"
+    )
+    failed = False
+    for backend in args.backends.split(","):
+        result = run_backend(backend.strip(), args)
+        print(
+            f"\n[{result['backend']}]\n"
+            f"  hello-world:   {result['hello_rate']:7.1f} req/s  "
+            f"p50 {result['hello_p50']:6.1f} ms  p95 {result['hello_p95']:6.1f} ms\n"
+            f"  registrations: {result['rate']:7.1f} req/s  "
+            f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
+            f"ratio {result['ratio']:.0%} of hello-world\n"
+            f"  HTTP statuses: {result['http']}; answers: {result['answered']}\n"
+            f"  database: {result['rows']} registrations, {result['confirmed_seats']} seats "
+            f"confirmed (capacity {CAPACITY}), first come first served: "
+            f"{result['first_come_first_served']}"
+        )
+        if result["confirmed_seats"] != CAPACITY or not result["first_come_first_served"]:
+            failed = True
+    if failed:
+        raise SystemExit("seat count or order wrong")
+
+
+if __name__ == "__main__":
+    main()
