@@ -415,3 +415,60 @@ def test_list_page_subscribe_box_follows_its_branch_filter(client, season):
     event_page = client.get(f"/events/{season['class'].id}").get_data(as_text=True)
     assert f"webcal://events.example.kz/events/{season['class'].id}.ics" in event_page
     assert "https://calendar.google.com/calendar/render?" in event_page
+
+
+def test_gzip_for_clients_that_accept_it(client, season):
+    import gzip
+
+    plain = client.get("/calendar.ics")
+    zipped = client.get("/calendar.ics", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) < len(plain.data)
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    again = client.get("/calendar.ics", headers={"Accept-Encoding": "gzip"})
+    assert again.data == zipped.data and again.headers["ETag"] == zipped.headers["ETag"]
+    for etag in (zipped.headers["ETag"], plain.headers["ETag"]):
+        response = client.get(
+            "/calendar.ics", headers={"Accept-Encoding": "gzip", "If-None-Match": etag}
+        )
+        assert response.status_code == 304
+    refused = client.get("/calendar.ics", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+    assert refused.data == plain.data
+
+
+class TestWithoutRememberedValidators:
+    @pytest.fixture
+    def app_config(self):
+        return {"FEED_VALIDATOR_TTL": 0}
+
+    def test_an_unstamped_change_shows(self, client, season):
+        from sqlalchemy import text
+
+        first = client.get("/calendar.ics?category=concert")
+        assert uids(first.data) == {uid(season["concert"])}
+        # A change that does not move updated_at (as a skewed clock could write it).
+        db.session.execute(
+            text("UPDATE events SET category = 'exhibition' WHERE id = :id"),
+            {"id": season["concert"].id},
+        )
+        db.session.commit()
+        second = client.get(
+            "/calendar.ics?category=concert", headers={"If-None-Match": first.headers["ETag"]}
+        )
+        assert second.status_code == 200
+        assert uids(second.data) == set()
+
+
+def test_a_new_event_shows_at_once(client, season):
+    first = client.get("/branches/children/calendar.ics")
+    added = make_event(season["children"], starts_at=utcnow() + timedelta(days=9))
+    db.session.commit()
+    second = client.get(
+        "/branches/children/calendar.ics", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert second.status_code == 200
+    assert uid(added) in uids(second.data)

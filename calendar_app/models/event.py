@@ -47,6 +47,7 @@ class Event(db.Model):
         Index("ix_events_starts_at", "starts_at"),
         Index("ix_events_venue_starts", "venue_id", "starts_at"),
         Index("ix_events_branch_starts", "branch_id", "starts_at"),
+        Index("ix_events_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

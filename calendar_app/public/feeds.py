@@ -1,14 +1,18 @@
 """iCal feeds over HTTP: all events, one branch, one event, and a visitor's registration.
 
-Every response first runs one cheap aggregate query for its ETag and Last-Modified; a matching
-conditional request gets a 304 with nothing built. Otherwise the whole body is reused from a
+Every response first settles its ETag and Last-Modified, before anything is built: list feeds
+read the database's change marker (one constant-time query) and reuse the validator computed by
+the aggregate over their events while the marker stays the same; a matching conditional request
+gets a 304 with nothing built. Otherwise the whole body is reused from a
 process-local cache while the ETag stays the same, and only rebuilt (from cached VEVENTs, see
 services/feeds.py) when the data changed. Each worker process keeps its own cache.
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
@@ -17,7 +21,6 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.http import http_date, parse_date, parse_etags
 
@@ -34,28 +37,32 @@ from . import bp
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 BODY_CACHE_SIZE = 256
+DEFAULT_VALIDATOR_TTL = 60.0
 MAX_EVENT_ID = 2**31 - 1
 
 
 class _BodyCache:
-    """Whole feed bodies by feed identity, each valid for one ETag."""
+    """Whole feed bodies by feed identity, each valid for one ETag; gzipped copies made once."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
+        self.items: OrderedDict[Hashable, dict[str, object]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Hashable, etag: str) -> bytes | None:
+    def get(self, key: Hashable, etag: str, encoding: str) -> bytes | None:
         with self.lock:
             entry = self.items.get(key)
-            if entry is None or entry[0] != etag:
+            if entry is None or entry["etag"] != etag:
                 return None
             self.items.move_to_end(key)
-            return entry[1]
+            return entry.get(encoding)  # type: ignore[return-value]
 
-    def put(self, key: Hashable, etag: str, body: bytes) -> None:
+    def put(self, key: Hashable, etag: str, encoding: str, body: bytes) -> None:
         with self.lock:
-            self.items[key] = (etag, body)
+            entry = self.items.get(key)
+            if entry is None or entry["etag"] != etag:
+                entry = self.items[key] = {"etag": etag}
+            entry[encoding] = body
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
@@ -66,6 +73,41 @@ class _BodyCache:
 
 
 body_cache = _BodyCache(BODY_CACHE_SIZE)
+
+
+class _ValidatorMemo:
+    """A feed's validator, reused while the database's change marker stays the same.
+
+    Saves the aggregate over the feed's events on the many polls of an unchanged feed. Entries
+    also expire after FEED_VALIDATOR_TTL seconds, which bounds the damage if a change were ever
+    stamped with an older time than the latest one (hosts with skewed clocks).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, marker: tuple) -> tuple | None:
+        with self.lock:
+            entry = self.items.get(key)
+            if entry is None or entry[0] != marker or entry[1] < time.monotonic():
+                return None
+            return entry[2]
+
+    def put(self, key: Hashable, marker: tuple, ttl: float, value: tuple) -> None:
+        with self.lock:
+            self.items[key] = (marker, time.monotonic() + ttl, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+validator_memo = _ValidatorMemo(BODY_CACHE_SIZE)
 
 
 def _language() -> str:
@@ -88,7 +130,7 @@ def _calendar_name(*parts: str) -> str:
         return " · ".join([*parts, _("Library events")])
 
 
-def _not_modified(validator: feeds.Validator, now: datetime) -> bool:
+def _not_modified(etags: tuple[str, ...], last_modified: datetime, now: datetime) -> bool:
     """RFC 9110 conditional GET: If-None-Match decides when present, else If-Modified-Since.
 
     Anything unparsable, and a date in the future, counts as no condition at all.
@@ -96,11 +138,11 @@ def _not_modified(validator: feeds.Validator, now: datetime) -> bool:
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         tags = parse_etags(if_none_match)
-        return tags.star_tag or tags.contains_weak(validator.etag)
+        return tags.star_tag or any(tags.contains_weak(etag) for etag in etags)
     if_modified_since = parse_date(request.headers.get("If-Modified-Since"))
     if if_modified_since is None or if_modified_since > now:
         return False
-    return validator.last_modified.replace(microsecond=0) <= if_modified_since
+    return last_modified.replace(microsecond=0) <= if_modified_since
 
 
 def _respond(
@@ -110,18 +152,30 @@ def _respond(
     now: datetime,
     filename: str | None = None,
 ) -> Response:
+    """The feed, gzipped for clients that accept it (each encoding has an ETag of its own)."""
+    encoding = "gzip" if request.accept_encodings["gzip"] else "identity"
+    etags = (validator.etag, f"{validator.etag}-gzip")
     headers = {
-        "ETag": f'"{validator.etag}"',
+        "ETag": f'"{etags[1] if encoding == "gzip" else etags[0]}"',
         "Last-Modified": http_date(validator.last_modified),
         "Cache-Control": "public, no-cache",
+        "Vary": "Accept-Encoding",
     }
-    if _not_modified(validator, now):
+    if _not_modified(etags, validator.last_modified, now):
         return Response(status=304, headers=headers)
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], cache_key)
-    body = body_cache.get(key, validator.etag)
+    body = body_cache.get(key, validator.etag, encoding)
     if body is None:
-        body = build()
-        body_cache.put(key, validator.etag, body)
+        plain = body_cache.get(key, validator.etag, "identity")
+        if plain is None:
+            plain = build()
+            body_cache.put(key, validator.etag, "identity", plain)
+        body = plain
+        if encoding == "gzip":
+            body = gzip.compress(plain, compresslevel=6, mtime=0)
+            body_cache.put(key, validator.etag, encoding, body)
+    if encoding == "gzip":
+        headers["Content-Encoding"] = "gzip"
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
@@ -139,16 +193,28 @@ def _list_feed(slug: str | None) -> Response:
     except InvalidInput as error:
         return _bad_filter(error)
     base_url = current_app.config["BASE_URL"]
-    validator, branch_id = feeds.feed_validator(slug, filters, now, base_url, _language())
-    if branch_id is None and slug is not None:
-        branch_id = db.session.execute(
-            select(Branch.id).where(Branch.slug == slug)
-        ).scalar_one_or_none()
-        if branch_id is None:
-            raise NotFound(_("No such branch."))
+    language = _language()
+    marker = feeds.change_marker()
+    memo_key = (
+        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        slug,
+        filters.cache_key(),
+        feeds.window_start(now),
+        base_url,
+        language,
+    )
+    remembered = validator_memo.get(memo_key, marker)
+    if remembered is None:
+        remembered = feeds.feed_validator(slug, filters, now, base_url, language)
+        if remembered[0] is not None:
+            ttl = current_app.config.get("FEED_VALIDATOR_TTL", DEFAULT_VALIDATOR_TTL)
+            validator_memo.put(memo_key, marker, ttl, remembered)
+    validator, branch_id = remembered
+    if validator is None:
+        raise NotFound(_("No such branch."))
 
     def build() -> bytes:
-        events = feeds.feed_events(branch_id if slug is not None else None, filters, now)
+        events = feeds.feed_events(branch_id, filters, now)
         if slug is None:
             name = _calendar_name()
         else:

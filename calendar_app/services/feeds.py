@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from html import unescape
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import markdown
+import mistune
+import nh3
 from icalendar import Calendar, Timezone, vCalAddress, vDuration
 from icalendar import Event as VEvent
 from sqlalchemy import and_, case, func, select
@@ -62,64 +62,62 @@ def clean_text(value: str | None) -> str:
     return unicodedata.normalize("NFC", _CONTROL_CHARACTERS.sub("", text))
 
 
-class _TextExtractor(HTMLParser):
-    """Collects the text of rendered Markdown, keeping paragraphs, line breaks and list items."""
-
-    BLOCKS = frozenset(
-        {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote", "table"}
-    )
-    SKIPPED = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.links: list[str] = []
-        self.skipping = 0
-
-    def _break(self, count: int) -> None:
-        text = "".join(self.parts).rstrip(" ")
-        if not text:
-            return
-        have = len(text) - len(text.rstrip("\n"))
-        if have < count:
-            self.parts.append("\n" * (count - have))
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self._break(2)
-        elif tag == "li":
-            self._break(1)
-            self.parts.append("- ")
-        elif tag in ("br", "tr"):
-            self._break(1)
-        elif tag == "a":
-            self.links.append(dict(attrs).get("href") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self._break(2)
-        elif tag == "a" and self.links:
-            href = self.links.pop()
-            text = "".join(self.parts)
-            if href.startswith(("http://", "https://", "mailto:")) and not text.endswith(href):
-                self.parts.append(f" ({href.removeprefix('mailto:')})")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-    def text(self) -> str:
-        return re.sub(r"\n{3,}", "\n\n", "".join(self.parts)).strip("\n")
+_markdown_tokens = mistune.create_markdown(renderer=None)
+_HIDDEN_HTML = ("<script", "<style")
 
 
-_markdown_lock = threading.Lock()
-_markdown = markdown.Markdown(extensions=[], output_format="html")
+def _inline_text(nodes: list[dict], hidden: list[int]) -> str:
+    """The text of inline tokens: emphasis dropped, links followed by their address."""
+    parts: list[str] = []
+    for node in nodes:
+        kind = node["type"]
+        if kind == "inline_html":
+            raw = node["raw"].lower()
+            if raw.startswith(_HIDDEN_HTML):
+                hidden[0] += 1
+            elif raw.startswith(("</script", "</style")):
+                hidden[0] = max(0, hidden[0] - 1)
+            continue
+        if hidden[0]:
+            continue
+        if kind in ("text", "codespan"):
+            parts.append(unescape(node["raw"]))
+        elif kind in ("softbreak", "linebreak"):
+            parts.append("\n")
+        elif kind == "link":
+            text = _inline_text(node.get("children", []), hidden)
+            url = node.get("attrs", {}).get("url", "")
+            parts.append(text)
+            if url.startswith(("http://", "https://", "mailto:")) and url not in text:
+                parts.append(f" ({url.removeprefix('mailto:')})")
+        elif "children" in node:
+            parts.append(_inline_text(node["children"], hidden))
+    return "".join(parts)
+
+
+def _block_texts(nodes: list[dict]) -> list[str]:
+    """One string per block (paragraph, heading, list, code, quote), in order."""
+    blocks: list[str] = []
+    for node in nodes:
+        kind = node["type"]
+        if kind in ("paragraph", "heading", "block_text"):
+            blocks.append(_inline_text(node.get("children", []), [0]))
+        elif kind == "block_code":
+            blocks.append(node["raw"].rstrip("\n"))
+        elif kind == "block_html":
+            text = nh3.clean(node["raw"], tags=set(), clean_content_tags={"script", "style"})
+            blocks.append(unescape(text).strip())
+        elif kind == "block_quote":
+            blocks.extend(_block_texts(node.get("children", [])))
+        elif kind == "list":
+            attrs = node.get("attrs", {})
+            items = []
+            for number, item in enumerate(node.get("children", []), attrs.get("start", 1)):
+                marker = f"{number}. " if attrs.get("ordered") else "- "
+                text = "\n".join(_block_texts(item.get("children", [])))
+                items.append(marker + text.replace("\n", "\n  "))
+            blocks.append("\n".join(items))
+    return [block for block in blocks if block.strip()]
 
 
 # Anything Markdown (or HTML) could make something of; text without any of it is plain already.
@@ -142,12 +140,7 @@ def plain_text(source: str) -> str:
     if not _MARKDOWN_SYNTAX.search(source):
         lines = "\n".join(line.strip() for line in source.strip("\n").split("\n"))
         return re.sub(r"\n{3,}", "\n\n", lines).strip("\n")
-    with _markdown_lock:
-        html = _markdown.reset().convert(source)
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    return clean_text(unescape(extractor.text()))
+    return clean_text("\n\n".join(_block_texts(_markdown_tokens(source))))
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -430,45 +423,57 @@ def _etag(*parts: object) -> str:
 
 def feed_validator(
     branch_slug: str | None, filters: FeedFilters, now: datetime, base_url: str, language: str
-) -> tuple[Validator, int | None]:
+) -> tuple[Validator | None, int | None]:
     """ETag and Last-Modified of a feed from one aggregate query, before anything is built.
 
-    Also returns the branch's id when the branch has events in the window (else None: the
-    caller then tells an empty branch from an unknown one).
+    For a branch feed also returns the branch's id; (None, None) if there is no such branch.
 
-    The ETag covers the selected events (count, sum and max of ids, latest update) and the
-    venues and branches they show. Last-Modified is the latest update among all events of the
-    feed's branch (or of all branches) in the window, whatever the filters, so that an event
-    leaving a filtered feed also moves it; and at least the window's start.
+    The ETag covers the selected events (count, sum and max of ids, latest update), the rooms
+    and branches they show, the window, BASE_URL and the language. Last-Modified is the latest
+    update among all events of the feed's branch (or of all branches) in the window, whatever
+    the filters, so that an event leaving a filtered feed also moves it; among the rooms and
+    branches; and at least the window's start.
     """
     start = window_start(now)
     selected = _filter_clauses(filters)
     chosen = case((and_(*selected), Event.id), else_=None) if selected else Event.id
-    query = (
-        select(
-            func.count(chosen),
-            func.coalesce(func.sum(chosen), 0),
-            func.max(chosen),
-            func.max(Event.updated_at),
-            func.max(Venue.updated_at),
-            func.max(Branch.updated_at),
-            func.max(Branch.id),
-        )
-        .select_from(Event)
-        .join(Venue, Venue.id == Event.venue_id)
-        .join(Branch, Branch.id == Event.branch_id)
-        .where(Event.ends_at >= start)
+    aggregates = (
+        func.count(chosen),
+        func.coalesce(func.sum(chosen), 0),
+        func.max(chosen),
+        func.max(Event.updated_at),
     )
-    if branch_slug is not None:
-        query = query.where(Branch.slug == branch_slug)
-    row = db.session.execute(query).one()
+    if branch_slug is None:
+        query = select(
+            *aggregates,
+            select(func.max(Venue.updated_at)).scalar_subquery(),
+            select(func.max(Branch.updated_at)).scalar_subquery(),
+            None,
+        ).where(Event.ends_at >= start)
+    else:
+        query = (
+            select(
+                *aggregates,
+                select(func.max(Venue.updated_at))
+                .where(Venue.branch_id == Branch.id)
+                .scalar_subquery(),
+                Branch.updated_at,
+                Branch.id,
+            )
+            .select_from(Branch)
+            .outerjoin(Event, and_(Event.branch_id == Branch.id, Event.ends_at >= start))
+            .where(Branch.slug == branch_slug)
+            .group_by(Branch.id, Branch.updated_at)
+        )
+    row = db.session.execute(query).one_or_none()
+    if row is None:
+        return None, None
     count, id_sum, max_id, events_updated, venues_updated, branches_updated, branch_id = row
     moments = [start] + [
         _aware(moment)
         for moment in (events_updated, venues_updated, branches_updated)
         if moment is not None
     ]
-    last_modified = max(moments)
     etag = _etag(
         "feed",
         branch_slug,
@@ -481,7 +486,28 @@ def feed_validator(
         base_url,
         language,
     )
-    return Validator(etag, last_modified), (branch_id if branch_slug is not None else None)
+    return Validator(etag, max(moments)), branch_id
+
+
+_CHANGE_MARKER = select(
+    select(func.max(Event.updated_at)).scalar_subquery(),
+    select(func.max(Event.id)).scalar_subquery(),
+    select(func.max(Venue.updated_at)).scalar_subquery(),
+    select(func.max(Branch.updated_at)).scalar_subquery(),
+)
+
+
+def change_marker() -> tuple:
+    """Values that move whenever anything a feed shows changes, read in constant time.
+
+    The latest update and the highest id of events (both indexed), and the latest update of
+    rooms and branches (small tables). The events service stamps ``updated_at`` on every
+    change, so an unchanged marker means an unchanged database for the feeds. It is read on a
+    pooled connection of its own (committed data only), so that answering an unchanged feed
+    never opens an ORM session.
+    """
+    with db.engine.connect() as connection:
+        return tuple(connection.execute(_CHANGE_MARKER).one())
 
 
 def _aware(moment: datetime) -> datetime:
@@ -533,6 +559,7 @@ __all__ = [
     "Validator",
     "build_event_invitation",
     "build_feed",
+    "change_marker",
     "clean_text",
     "event_uid",
     "event_validator",
