@@ -6,14 +6,24 @@ services/registrations.py, the only code that changes seats.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import Registration
+from ..models import Event, Registration
 from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
+from ..timeutil import to_local
+from .errors import InvalidInput
+from .events import MAX_CAPACITY, lock_event
+
+CSV_DELIMITER = ";"  # what Excel expects where the decimal separator is a comma (kk, ru)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ def roster(event_id: int) -> Roster:
                 Registration.event_id == event_id,
                 Registration.status.in_((STATUS_CONFIRMED, STATUS_WAITLISTED)),
             )
-            .order_by(Registration.created_at, Registration.id)
+            .order_by(Registration.id)
         )
         .scalars()
         .all()
@@ -93,3 +103,67 @@ def roster(event_id: int) -> Roster:
 
 def _by_name(registration: Registration) -> tuple[str, int]:
     return (registration.name.casefold(), registration.id)
+
+
+def set_headcount(event: Event, headcount: int, now: datetime) -> Event:
+    """Record how many people came to a drop-in event (no seats are involved)."""
+    if not event.is_drop_in:
+        raise InvalidInput({"headcount": [_("Events with registration are counted by check-in.")]})
+    if not 0 <= headcount <= MAX_CAPACITY:
+        raise InvalidInput(
+            {"headcount": [_("Enter a number from 0 to %(max)d.", max=MAX_CAPACITY)]}
+        )
+    event = lock_event(event.id)
+    event.headcount = headcount
+    db.session.flush()
+    return event
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def roster_csv(event: Event, data: Roster) -> bytes:
+    """The roster as CSV for Excel: UTF-8 with a BOM, ``;``-separated, CRLF, formulas defused."""
+    zone = event.branch.timezone
+
+    def local(moment: datetime | None) -> str:
+        return to_local(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Status"),
+            _("Name"),
+            _("E-mail address"),
+            _("Seats"),
+            _("Registered"),
+            _("Checked in"),
+            _("Source"),
+            _("Waitlist position"),
+        ]
+    )
+    rows = [(r, None) for r in data.confirmed] + [
+        (r, position) for position, r in enumerate(data.waitlist, start=1)
+    ]
+    for registration, position in rows:
+        writer.writerow(
+            [
+                spreadsheet_safe(value)
+                for value in (
+                    _("confirmed") if position is None else _("waitlisted"),
+                    registration.name,
+                    registration.email or "",
+                    registration.seats,
+                    local(registration.created_at),
+                    local(registration.checked_in_at),
+                    registration.source,
+                    position or "",
+                )
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -2,17 +2,78 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
 
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
 from ..services.attendance import roster as build_roster
+from ..services.attendance import roster_csv, set_headcount
+from ..services.errors import InvalidInput
+from ..timeutil import utcnow
 from . import bp
 from .events import load_event
-from .forms import ConfirmForm
+from .forms import ConfirmForm, HeadcountForm
 
 
 @bp.get("/events/<int:event_id>/roster")
 def roster(event_id: int) -> str:
     event = load_event(event_id)
+    headcount_form = HeadcountForm(data={"headcount": event.headcount})
     return render_template(
-        "staff/roster.html", event=event, roster=build_roster(event.id), form=ConfirmForm()
+        "staff/roster.html",
+        event=event,
+        roster=build_roster(event.id),
+        form=ConfirmForm(),
+        headcount_form=headcount_form,
+    )
+
+
+@bp.get("/events/<int:event_id>/roster.csv")
+def roster_export(event_id: int) -> Response:
+    event = load_event(event_id)
+    body = roster_csv(event, build_roster(event.id))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="roster-event-{event.id}.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.get("/events/<int:event_id>/sign-in-sheet")
+def sign_in_sheet(event_id: int) -> str:
+    event = load_event(event_id)
+    return render_template("staff/sign_in_sheet.html", event=event, roster=build_roster(event.id))
+
+
+@bp.post("/events/<int:event_id>/headcount")
+def headcount(event_id: int) -> Any:
+    event = load_event(event_id)
+    form = HeadcountForm()
+    if form.validate_on_submit():
+        try:
+            set_headcount(event, form.headcount.data, utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            form.headcount.errors = list(form.headcount.errors) + error.errors.get(
+                "headcount", [error.message]
+            )
+        else:
+            db.session.commit()
+            flash(_("Head count saved: %(count)d.", count=event.headcount), "info")
+            return redirect(url_for("staff.roster", event_id=event.id))
+    return (
+        render_template(
+            "staff/roster.html",
+            event=event,
+            roster=build_roster(event.id),
+            form=ConfirmForm(),
+            headcount_form=form,
+        ),
+        422,
     )

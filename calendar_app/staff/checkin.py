@@ -1,0 +1,174 @@
+"""Check-in by roster row (a form, or fetch from static/js/staff.js), by QR code, and walk-ins.
+
+Seats change only through services/registrations.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Event, Registration
+from ..services import permissions, registrations
+from ..services.attendance import roster as build_roster
+from ..services.errors import Conflict, InvalidInput, NotFound
+from ..timeutil import utcnow
+from . import bp
+from .events import load_event
+from .forms import ConfirmForm, HeadcountForm, WalkInForm, apply_errors
+
+
+def _load_registration(registration_id: int) -> Registration:
+    registration = db.session.execute(
+        select(Registration)
+        .options(joinedload(Registration.event).joinedload(Event.branch))
+        .where(Registration.id == registration_id)
+    ).scalar_one_or_none()
+    if registration is None:
+        abort(404)
+    return permissions.require_registration(current_user, registration)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json"
+
+
+def _summary(event: Event) -> str:
+    fill = build_roster(event.id).fill
+    return _(
+        "%(taken)d of %(capacity)d seats taken, %(present)d checked in, %(waiting)d parties waiting.",
+        taken=fill.confirmed_seats,
+        capacity=event.capacity,
+        present=fill.checked_in_seats,
+        waiting=fill.waitlisted_parties,
+    )
+
+
+def _answer(registration: Registration, error: str | None, done: str) -> Any:
+    event = registration.event
+    if _wants_json():
+        row = render_template("staff/_roster_row.html", registration=registration, event=event)
+        body = {"row_html": row, "summary": _summary(event), "message": error or done}
+        if error:
+            body["error"] = error
+        return jsonify(body), 409 if error else 200
+    flash(error or done, "error" if error else "info")
+    return redirect(url_for("staff.roster", event_id=event.id) + f"#registration-{registration.id}")
+
+
+def _change(registration_id: int, undo: bool) -> Any:
+    registration = _load_registration(registration_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    error = None
+    try:
+        if undo:
+            registrations.undo_check_in(registration, utcnow())
+        else:
+            registrations.check_in(registration, current_user.id, utcnow())
+    except (Conflict, NotFound) as failure:
+        db.session.rollback()
+        error = failure.message
+    else:
+        db.session.commit()
+    done = (
+        _("Check-in of %(name)s undone.", name=registration.name)
+        if undo
+        else _("%(name)s is checked in.", name=registration.name)
+    )
+    return _answer(registration, error, done)
+
+
+@bp.post("/registrations/<int:registration_id>/check-in")
+def check_in(registration_id: int) -> Any:
+    return _change(registration_id, undo=False)
+
+
+@bp.post("/registrations/<int:registration_id>/undo-check-in")
+def undo_check_in(registration_id: int) -> Any:
+    return _change(registration_id, undo=True)
+
+
+@bp.route("/check-in/<code>", methods=["GET", "POST"])
+def check_in_by_code(code: str) -> Any:
+    """What the QR code on a visitor's manage page opens: confirm, then POST."""
+    found = registrations.find_by_checkin_code(code)
+    if found is None:
+        abort(404)
+    registration = _load_registration(found.id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            registrations.check_in(registration, current_user.id, utcnow())
+        except Conflict as failure:
+            db.session.rollback()
+            flash(failure.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is checked in.", name=registration.name), "info")
+            return redirect(url_for("staff.roster", event_id=registration.event_id))
+    return render_template(
+        "staff/check_in_confirm.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+    )
+
+
+@bp.post("/events/<int:event_id>/walk-ins")
+def walk_in(event_id: int) -> Any:
+    """Seat a party at the door while seats remain, or beyond the capacity when asked to."""
+    event = load_event(event_id)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        override = bool(form.override_capacity.data)
+        try:
+            result = registrations.register(
+                event.id,
+                name=form.name.data,
+                email=None,
+                seats=form.seats.data,
+                language=event.language,
+                source="walk_in",
+                now=utcnow(),
+                override_capacity=override,
+            )
+            if result.status != "confirmed":
+                raise Conflict(
+                    _(
+                        "Not enough seats are left. Tick “%(label)s” to seat them anyway.",
+                        label=form.override_capacity.label.text,
+                    ),
+                    field="seats",
+                )
+            registrations.check_in(result.registration, current_user.id, utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+        except Conflict as error:
+            db.session.rollback()
+            apply_errors(form, {error.field or "_": [error.message]})
+        else:
+            db.session.commit()
+            flash(_("%(name)s is added and checked in.", name=result.registration.name), "info")
+            return redirect(url_for("staff.roster", event_id=event.id))
+    db.session.rollback()
+    event = load_event(event_id)
+    return (
+        render_template(
+            "staff/roster.html",
+            event=event,
+            roster=build_roster(event.id),
+            form=ConfirmForm(),
+            headcount_form=HeadcountForm(),
+            walk_in_form=form,
+        ),
+        422,
+    )

@@ -1,0 +1,82 @@
+"""Statistics per branch and month, as a page with bar charts and as CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Branch
+from ..services import permissions
+from ..services.stats import (
+    MAX_MONTHS,
+    StatsReport,
+    add_months,
+    month_start,
+    monthly_stats,
+    parse_month,
+    stats_csv,
+)
+from ..timeutil import to_local, utcnow
+from . import bp
+
+
+def _report() -> tuple[StatsReport, list[Branch], str | None, list[str]]:
+    now = utcnow()
+    problems: list[str] = []
+    this_month = month_start(to_local(now, current_app.config["DEFAULT_TIMEZONE"]).date())
+    last = parse_month(request.args.get("to")) or this_month
+    first = parse_month(request.args.get("from")) or add_months(last, -5)
+    for name in ("from", "to"):
+        if request.args.get(name) and parse_month(request.args.get(name)) is None:
+            problems.append(_("Give months as YYYY-MM."))
+    if first > last:
+        problems.append(_("The first month must not be after the last."))
+        first = add_months(last, -5)
+    if add_months(first, MAX_MONTHS - 1) < last:
+        problems.append(_("At most %(count)d months at once.", count=MAX_MONTHS))
+        first = add_months(last, -(MAX_MONTHS - 1))
+    managed = list(db.session.execute(permissions.managed_branches_query(current_user)).scalars())
+    slug = request.args.get("branch") or None
+    branches = managed
+    if slug:
+        branches = [branch for branch in managed if branch.slug == slug]
+        if not branches:
+            problems.append(_("Unknown branch, or not one of yours."))
+            branches = managed
+            slug = None
+    return monthly_stats(branches, first, last, now), managed, slug, sorted(set(problems))
+
+
+@bp.get("/stats")
+def stats() -> tuple[str, int]:
+    report, managed, slug, problems = _report()
+    return (
+        render_template(
+            "staff/stats.html",
+            report=report,
+            branches=managed,
+            selected=slug,
+            problems=problems,
+            month_value=lambda month: month.strftime("%Y-%m"),
+        ),
+        400 if problems else 200,
+    )
+
+
+@bp.get("/stats.csv")
+def stats_export() -> Response:
+    report, _managed, slug, _problems = _report()
+    first: date = report.first_month
+    name = f"statistics-{slug or 'all'}-{first:%Y-%m}-{report.last_month:%Y-%m}.csv"
+    return Response(
+        stats_csv(report),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
