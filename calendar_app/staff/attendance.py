@@ -14,7 +14,7 @@ from ..services.errors import InvalidInput
 from ..timeutil import utcnow
 from . import bp
 from .events import load_event
-from .forms import ConfirmForm, HeadcountForm
+from .forms import ConfirmForm, HeadcountForm, WalkInForm
 
 
 @bp.get("/events/<int:event_id>/roster")
@@ -27,6 +27,7 @@ def roster(event_id: int) -> str:
         roster=build_roster(event.id),
         form=ConfirmForm(),
         headcount_form=headcount_form,
+        walk_in_form=WalkInForm(),
     )
 
 
