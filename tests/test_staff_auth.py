@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
 import pytest
 from werkzeug.security import check_password_hash
 
@@ -18,6 +25,8 @@ from calendar_app.services.staff_accounts import (
 from calendar_app.staff.auth import safe_next
 from tests.factories import NOW, make_branch
 from tests.staff_support import CHEAP_METHOD, PASSWORD, log_in, make_staff
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -276,3 +285,51 @@ def test_staff_account_rules(ctx):
             create_staff(data, NOW)
         assert field in caught.value.errors, (data, caught.value.errors)
     assert db.session.execute(db.select(db.func.count(StaffUser.id))).scalar_one() == 1
+
+
+class TestRateLimitAcrossProcesses:
+    """Failures counted by one process lock the account for another (Redis storage)."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {
+            "STAFF_PASSWORD_METHOD": CHEAP_METHOD,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}-",
+            "STAFF_LOGIN_ACCOUNT_LIMIT": "3 per 15 minutes",
+            "STAFF_LOGIN_ADDRESS_LIMIT": "50 per 15 minutes",
+        }
+
+    def test_another_process_sees_the_failures(self, client, app, database_url, tmp_path):
+        with app.app_context():
+            make_staff(branches=[make_branch()])
+            db.session.commit()
+        settings = {
+            "database_url": database_url,
+            "instance": str(tmp_path / "worker"),
+            "email": "staff@example.kz",
+            "attempts": 3,
+            "config": {
+                key: app.config[key]
+                for key in (
+                    "STAFF_PASSWORD_METHOD",
+                    "RATELIMIT_ENABLED",
+                    "RATELIMIT_STORAGE_URI",
+                    "RATELIMIT_KEY_PREFIX",
+                    "STAFF_LOGIN_ACCOUNT_LIMIT",
+                    "STAFF_LOGIN_ADDRESS_LIMIT",
+                )
+            },
+        }
+        worker = subprocess.run(
+            [sys.executable, "-m", "tests.login_worker", json.dumps(settings)],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert json.loads(worker.stdout.strip().splitlines()[-1]) == [401, 401, 401]
+        assert login(client).status_code == 429
+        assert client.get("/staff/").status_code == 302

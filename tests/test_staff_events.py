@@ -280,3 +280,18 @@ def test_the_dashboard_shows_fill_and_waitlist_in_constant_queries(
     with count_queries() as many:
         client.get("/staff/")
     assert many.count == few.count
+
+
+def test_markdown_descriptions_are_rendered_and_sanitised(app, client, setup):
+    description = (
+        "**Қош келдіңіздер!**\n\n<script>alert(1)</script>\n\n"
+        "[link](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    )
+    response = client.post("/staff/events/new", data=form(setup, description=description))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<strong>Қош келдіңіздер!</strong>" in page
+    assert "<script>alert(1)" not in page and 'href="javascript' not in page
+    assert "<img" not in page
+    with app.app_context():
+        assert db.session.execute(select(Event.description)).scalar_one() == description

@@ -42,9 +42,10 @@ def _limit_keys(email: str) -> list[tuple[Any, str, str]]:
     account = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
     address = request.remote_addr or "unknown"
     config = current_app.config
+    prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
     return [
-        (parse_limit(config["STAFF_LOGIN_ACCOUNT_LIMIT"]), "staff-login-account", account),
-        (parse_limit(config["STAFF_LOGIN_ADDRESS_LIMIT"]), "staff-login-address", address),
+        (parse_limit(config["STAFF_LOGIN_ACCOUNT_LIMIT"]), f"{prefix}staff-login-account", account),
+        (parse_limit(config["STAFF_LOGIN_ADDRESS_LIMIT"]), f"{prefix}staff-login-address", address),
     ]
 
 
