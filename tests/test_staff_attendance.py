@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
 from calendar_app.services import registrations as regs
-from calendar_app.timeutil import utcnow
+from calendar_app.timeutil import to_local, utcnow
 from tests.factories import make_branch, make_event, make_venue
 from tests.staff_support import add_registration, log_in, make_staff
 
@@ -284,3 +284,28 @@ def test_the_check_in_script_is_local(client, door):
     script = client.get("/static/js/staff.js")
     assert script.status_code == 200 and b"fetch(" in script.data
     script.close()
+
+
+def test_raising_capacity_in_the_form_promotes_the_waitlist(app, client, door):
+    with app.app_context():
+        event = db.session.get(Event, door["event"])
+        zone = event.branch.timezone
+        data = {
+            "title": event.title,
+            "category": event.category,
+            "audience": event.audience,
+            "language": event.language,
+            "venue_id": event.venue_id,
+            "starts_at": to_local(event.starts_at, zone).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": to_local(event.ends_at, zone).strftime("%Y-%m-%dT%H:%M"),
+            "registration": "required",
+            "capacity": "6",
+            "max_party": "4",
+            "waitlist_enabled": "y",
+        }
+    assert registration(app, door["waiting"]).status == "waitlisted"
+    response = client.post(f"/staff/events/{door['event']}/edit", data=data)
+    assert response.status_code == 302
+    assert registration(app, door["waiting"]).status == "confirmed"
+    page = client.get(f"/staff/events/{door['event']}/roster").get_data(as_text=True)
+    assert "6 of 6 seats taken" in page and "Nobody is waiting." in page
