@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from calendar_app.extensions import db
-from calendar_app.models import Event, Registration
+from calendar_app.models import Event, OutboxMessage, Registration
 from calendar_app.services import registrations as regs
 from calendar_app.timeutil import to_local, utcnow
 from tests.factories import make_branch, make_event, make_venue
@@ -309,3 +309,17 @@ def test_raising_capacity_in_the_form_promotes_the_waitlist(app, client, door):
     assert registration(app, door["waiting"]).status == "confirmed"
     page = client.get(f"/staff/events/{door['event']}/roster").get_data(as_text=True)
     assert "6 of 6 seats taken" in page and "Nobody is waiting." in page
+
+
+def test_cancelling_from_the_staff_side_tells_every_registrant_by_mail(app, client, door):
+    assert client.post(f"/staff/events/{door['event']}/cancel").status_code == 302
+    with app.app_context():
+        messages = (
+            db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "event_cancelled"))
+            .scalars()
+            .all()
+        )
+        assert sorted(m.registration_id for m in messages) == sorted(
+            [door["family"], door["pair"], door["waiting"]]
+        )
+        assert all("Құтадғу білік" in m.subject + m.body_text for m in messages)
