@@ -59,7 +59,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         "DEFAULT_TIMEZONE": "Asia/Almaty",
-        "DEFAULT_LOCALE": "en",
+        "DEFAULT_LOCALE": "kk",
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
