@@ -418,7 +418,7 @@ def _describe(error: Exception) -> str:
         text = error.smtp_error
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
         return f"{type(error).__name__}: {error.smtp_code} {text}"
-    return f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+    return f"{type(error).__name__}: {error}"
 
 
 def write_eml(message: OutboxMessage, mail: flask_mail.Message) -> Path:
@@ -466,7 +466,7 @@ def record_failure(
 ) -> str:
     """Schedule the next attempt, or give up; returns the new status."""
     delays = retry_delays()
-    reason = _describe(error)
+    reason = _describe(error)[:MAX_ERROR_LENGTH]
     if _is_permanent(error) or attempts > len(delays):
         _finish(
             message_id,
