@@ -1,33 +1,117 @@
-"""axe-core finds no violation on the public pages, in every language, on a phone-sized screen."""
+"""axe-core finds no violation on every public page and the main staff pages, in all three
+languages, on a phone-sized screen."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
 
 from calendar_app.extensions import db
+from calendar_app.models import Branch, Event
+from calendar_app.services import registrations
+from calendar_app.services.events import cancel_event
 from calendar_app.services.seeding import seed_demo
 from calendar_app.timeutil import utcnow
+from tests.staff_support import CHEAP_METHOD, PASSWORD, make_staff
 
+pytestmark = pytest.mark.browser
 LANGUAGES = ("kk", "ru", "en")
 
 
 @pytest.fixture
-def seeded(app):
+def app_config():
+    return {"STAFF_PASSWORD_METHOD": CHEAP_METHOD}
+
+
+@pytest.fixture
+def site(app) -> dict:
+    """The demo season, one cancelled event, a visitor's registration and an admin account."""
     with app.app_context():
-        seed_demo(utcnow())
+        now = utcnow()
+        seed_demo(now)
+        events = db.session.execute(select(Event).order_by(Event.starts_at)).scalars().all()
+        upcoming = [e for e in events if e.starts_at > now + timedelta(hours=2)]
+        with_registration = next(e for e in upcoming if not e.is_drop_in and e.capacity >= 20)
+        drop_in = next(e for e in upcoming if e.is_drop_in)
+        to_cancel = next(
+            e for e in reversed(upcoming) if not e.is_drop_in and e.id != with_registration.id
+        )
+        cancel_event(to_cancel, now)
+        result = registrations.register(
+            with_registration.id,
+            name="Гүлнар Мұқанова",
+            email="gulnar@example.kz",
+            seats=3,
+            language="kk",
+            source="web",
+            now=now,
+        )
+        branch = db.session.execute(select(Branch).order_by(Branch.id)).scalars().first()
+        make_staff("admin@example.kz", is_admin=True)
         db.session.commit()
+        code = registrations.checkin_code_for(result.token)
+        return {
+            "public": [
+                "/",
+                "/?category=no-such-kind",
+                "/calendar",
+                "/calendar?month=2026-13",
+                "/branches",
+                f"/branches/{branch.slug}",
+                f"/events/{with_registration.id}",
+                f"/events/{drop_in.id}",
+                f"/events/{to_cancel.id}",
+                f"/r/{result.token}",
+                f"/r/{result.token}/cancel",
+                "/r/not-a-real-token-at-all",
+                "/no-such-page",
+            ],
+            "staff": [
+                "/staff/",
+                f"/staff/events/{with_registration.id}/roster",
+                f"/staff/events/{with_registration.id}/edit",
+                "/staff/events/new",
+                f"/staff/events/{to_cancel.id}/roster",
+                f"/staff/check-in/{code}",
+                "/staff/stats",
+                "/staff/admin/",
+            ],
+        }
 
 
 def assert_no_violations(page, url: str) -> None:
     page.goto(url)
     results = Axe().run(page)
-    violations = results.response["violations"]
-    assert not violations, f"{url}: " + results.generate_report()
+    assert not results.response["violations"], f"{url}: " + results.generate_report()
 
 
-@pytest.mark.browser
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_public_pages_have_no_axe_violations(page, live_server, seeded, language):
-    for path in ("/", "/calendar", "/no-such-page"):
+def test_public_pages_have_no_axe_violations(page, live_server, site, language):
+    for path in site["public"]:
+        separator = "&" if "?" in path else "?"
+        assert_no_violations(page, f"{live_server}{path}{separator}lang={language}")
+
+
+def test_registration_form_with_errors_has_no_axe_violations(page, live_server, site):
+    page.goto(f"{live_server}{site['public'][6]}?lang=kk")
+    page.fill("#name", "")
+    page.fill("#email", "not an address")
+    page.locator("#register form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".field-error").count() >= 1
+    results = Axe().run(page)
+    assert not results.response["violations"], results.generate_report()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_staff_pages_have_no_axe_violations(page, live_server, site, language):
+    assert_no_violations(page, f"{live_server}/staff/login?lang={language}")
+    page.fill("input[type=email], input[name=email]", "admin@example.kz")
+    page.fill("input[type=password]", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/staff/")
+    for path in site["staff"]:
         assert_no_violations(page, f"{live_server}{path}?lang={language}")
