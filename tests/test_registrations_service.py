@@ -87,8 +87,8 @@ def test_full_event_waitlists_in_order_then_refuses_without_waitlist(ctx):
     third = sign_up(event, seats=1)
     assert second.status == third.status == "waitlisted"
     # Strict first come, first served: the single seat left goes to nobody behind the pair.
-    assert regs.waitlist_position(second.registration) == 1
-    assert regs.waitlist_position(third.registration) == 2
+    assert regs.waitlist_position(second.registration) == second.waitlist_position == 1
+    assert regs.waitlist_position(third.registration) == third.waitlist_position == 2
     assert regs.seats_confirmed(event.id) == 3
 
     closed = make_event(capacity=2, waitlist_enabled=False)

@@ -130,18 +130,18 @@ def create_registration(event_id: int) -> Any:
         source="api",
         now=utcnow(),
     )
-    db.session.commit()
     registration = result.registration
     manage_url = absolute_url(url_for("public.manage_registration", token=result.token))
     response = jsonify(
         {
             "status": result.status,
             "seats": registration.seats,
-            "waitlist_position": registrations.waitlist_position(registration),
+            "waitlist_position": result.waitlist_position,
             "token": result.token,
             "manage_url": manage_url,
         }
     )
+    db.session.commit()
     response.status_code = 201
     response.headers["Location"] = absolute_url(url_for("api.registration", token=result.token))
     return response

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -53,6 +53,7 @@ class RegistrationResult:
     registration: Registration
     token: str
     status: str
+    waitlist_position: int | None = None  # at the time of registering; 1 is the head
 
 
 def checkin_code_for(token: str) -> str:
@@ -165,15 +166,20 @@ def _has_active_registration(event_id: int, email_key: str) -> bool:
     )
 
 
-def _queue_is_empty(event_id: int) -> bool:
-    return (
-        db.session.execute(
-            select(Registration.id)
-            .where(Registration.event_id == event_id, Registration.status == STATUS_WAITLISTED)
-            .limit(1)
-        ).first()
-        is None
-    )
+def _seats_and_queue(event_id: int) -> tuple[int, int]:
+    """Confirmed seats and waiting parties of an event, in one query."""
+    confirmed, waiting = db.session.execute(
+        select(
+            func.coalesce(
+                func.sum(
+                    case((Registration.status == STATUS_CONFIRMED, Registration.seats), else_=0)
+                ),
+                0,
+            ),
+            func.count(case((Registration.status == STATUS_WAITLISTED, 1))),
+        ).where(Registration.event_id == event_id, Registration.status != STATUS_CANCELLED)
+    ).one()
+    return int(confirmed), int(waiting)
 
 
 def _duplicate() -> Conflict:
@@ -209,8 +215,8 @@ def register(
     if address_key is not None and _has_active_registration(event.id, address_key):
         raise _duplicate()
 
-    taken = confirmed_seats(event.id)
-    if override_capacity or (taken + seats <= event.capacity and _queue_is_empty(event.id)):
+    taken, waiting = _seats_and_queue(event.id)
+    if override_capacity or (taken + seats <= event.capacity and waiting == 0):
         status = STATUS_CONFIRMED
     elif seats > event.capacity:
         raise Conflict(
@@ -254,7 +260,12 @@ def register(
         now,
         token=token,
     )
-    return RegistrationResult(registration=registration, token=token, status=status)
+    return RegistrationResult(
+        registration=registration,
+        token=token,
+        status=status,
+        waitlist_position=waiting + 1 if status == STATUS_WAITLISTED else None,
+    )
 
 
 def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
