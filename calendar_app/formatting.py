@@ -11,7 +11,7 @@ from babel import dates as babel_dates
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 
-from .localization import localized
+from .localization import localized, shown_language
 from .text import plain_excerpt, render_markdown
 from .timeutil import to_local
 from .vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS, LANGUAGE_NATIVE_NAMES
@@ -72,6 +72,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = format_local_time
     app.jinja_env.filters["webcal"] = webcal_url
     app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["shown_language"] = shown_language
     app.jinja_env.globals.update(
         url_with=url_with,
         absolute_url=absolute_url,

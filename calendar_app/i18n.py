@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 
 SUPPORTED_LOCALES = ("kk", "ru", "en")
 LOCALE_COOKIE = "lang"
@@ -33,18 +33,13 @@ def explicit_locale() -> str | None:
 def select_locale() -> str:
     if not has_request_context():  # CLI commands, workers and direct service calls
         return current_app.config["DEFAULT_LOCALE"]
-    cached = getattr(g, "locale", None)
-    if cached:
-        return cached
     chosen = explicit_locale() or normalise_locale(request.cookies.get(LOCALE_COOKIE))
     if not chosen:
         try:
             chosen = request.accept_languages.best_match(SUPPORTED_LOCALES)
         except Exception:  # a malformed header must never break a page
             chosen = None
-    locale = chosen or current_app.config["DEFAULT_LOCALE"]
-    g.locale = locale
-    return locale
+    return chosen or current_app.config["DEFAULT_LOCALE"]
 
 
 def remember_choice(response: Response) -> Response:

@@ -27,3 +27,12 @@ def localized(obj: Any, field: str, language: str | None = None) -> str:
     if isinstance(translated, str) and translated.strip():
         return translated
     return getattr(obj, field)
+
+
+def shown_language(obj: Any, field: str, language: str | None = None) -> str:
+    """The language ``localized`` shows ``obj.<field>`` in (for the ``lang`` attribute)."""
+    language = language or current_language()
+    translated = ((getattr(obj, "translations", None) or {}).get(language) or {}).get(field)
+    if isinstance(translated, str) and translated.strip():
+        return language
+    return getattr(obj, "language", None) or current_app.config["DEFAULT_LOCALE"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from calendar_app.extensions import db
 from calendar_app.localization import localized
+from calendar_app.timeutil import utcnow
 from tests.factories import make_event
 
 
@@ -87,3 +89,25 @@ def test_dates_are_formatted_per_locale_in_the_branch_zone(app):
         with app.test_request_context(f"/?lang={language}"):
             text = format_local_datetime(moment, "Asia/Almaty", "long")
             assert month in text and clock in text and "+0500" in text, text
+
+
+def test_event_page_shows_the_visitors_language_and_the_original_below(app, client):
+    with app.app_context():  # each request below gets its own context, as in production
+        event_id = make_event(
+            title="Күй кеші",
+            language="kk",
+            starts_at=utcnow() + timedelta(days=3),
+            now=utcnow(),
+            description="Қазақ күйлерінің кеші.",
+            translations={"en": {"title": "An evening of kuy", "description": "Kazakh kuy music."}},
+        ).id
+        db.session.commit()
+    english = client.get(f"/events/{event_id}?lang=en").get_data(as_text=True)
+    assert re.search(r'<h1 id="event-title" lang="en">An evening of kuy</h1>', english)
+    assert 'lang="kk">Күй кеші</p>' in english
+    assert "Kazakh kuy music." in english and "Қазақ күйлерінің кеші." not in english
+    russian = client.get(f"/events/{event_id}?lang=ru").get_data(as_text=True)
+    assert re.search(r'<h1 id="event-title" lang="kk">Күй кеші</h1>', russian)
+    assert "Қазақ күйлерінің кеші." in russian
+    listing = client.get("/?lang=en").get_data(as_text=True)
+    assert 'lang="en">An evening of kuy</a>' in listing
