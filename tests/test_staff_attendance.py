@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from calendar_app.extensions import db
 from calendar_app.models import Event, OutboxMessage, Registration
 from calendar_app.services import registrations as regs
+from calendar_app.services.events import cancel_event
 from calendar_app.timeutil import to_local, utcnow
 from tests.factories import make_branch, make_event, make_venue
 from tests.staff_support import add_registration, log_in, make_staff
@@ -323,3 +324,23 @@ def test_cancelling_from_the_staff_side_tells_every_registrant_by_mail(app, clie
             [door["family"], door["pair"], door["waiting"]]
         )
         assert all("Құтадғу білік" in m.subject + m.body_text for m in messages)
+
+
+def test_nobody_is_checked_in_at_a_cancelled_event(app, client, door):
+    with app.app_context():
+        cancel_event(db.session.get(Event, door["event"]), utcnow())
+        db.session.commit()
+    response = client.post(
+        f"/staff/registrations/{door['family']}/check-in", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 409 and "cancelled" in response.get_json()["error"]
+    code = regs.checkin_code_for(door["family_token"])
+    assert (
+        "Check in"
+        not in client.get(f"/staff/check-in/{code}")
+        .get_data(as_text=True)
+        .split("<h1>", 1)[1]
+        .split("</h1>", 1)[1]
+    )
+    client.post(f"/staff/check-in/{code}")
+    assert registration(app, door["family"]).checked_in_at is None

@@ -69,6 +69,8 @@ def _change(registration_id: int, undo: bool) -> Any:
         abort(400)
     error = None
     try:
+        if registration.event.is_cancelled:
+            raise Conflict(_("This event has been cancelled."))
         if undo:
             registrations.undo_check_in(registration, utcnow())
         else:
@@ -106,6 +108,8 @@ def check_in_by_code(code: str) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
+            if registration.event.is_cancelled:
+                raise Conflict(_("This event has been cancelled."))
             registrations.check_in(registration, current_user.id, utcnow())
         except Conflict as failure:
             db.session.rollback()

@@ -50,7 +50,12 @@ def dashboard() -> str:
     events = db.session.execute(permissions.limit_to_branches(query, current_user)).scalars().all()
     fills = fill_for(event.id for event in events)
     return render_template(
-        "staff/dashboard.html", events=events, fills=fills, empty_fill=Fill(), now=now
+        "staff/dashboard.html",
+        events=events,
+        fills=fills,
+        empty_fill=Fill(),
+        now=now,
+        many_branches=current_user.is_admin or len(current_user.branches) > 1,
     )
 
 
