@@ -114,20 +114,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(port: int, timeout: float = 30) -> None:
+def wait_for(port: int, path: str, timeout: float = 120) -> None:
+    """Until every worker has loaded the app: a listening socket is not enough under load."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    answered = 0
+    while time.monotonic() < deadline and answered < 10:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                answered += 1
+            conn.close()
         except OSError:
             time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
+    if answered < 10:
+        raise SystemExit("gunicorn did not start")
 
 
 def load_wrk(url: str, seconds: float) -> float:
     output = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{max(1, round(seconds))}s", url],
+        ["wrk", "-t2", "-c8", "--timeout", "30s", f"-d{max(1, round(seconds))}s", url],
         capture_output=True,
         text=True,
         check=True,
@@ -204,7 +210,7 @@ def main() -> None:
                 env=env,
             )
             try:
-                wait_for(port)
+                wait_for(port, paths["hello-world"])
                 results = {}
                 for label, path in paths.items():
                     url = f"http://127.0.0.1:{port}{path}"
@@ -224,6 +230,8 @@ def main() -> None:
         f"{args.seconds:g} s per URL, demo season + {args.extra} events"
     )
     baseline = results["hello-world"]
+    if not baseline:
+        raise SystemExit("the hello-world answered nothing in time; is the machine overloaded?")
     for label, rate in results.items():
         print(f"  {label:<12} {rate:8.0f} req/s  {rate / baseline:6.1%} of hello-world")
 
