@@ -43,11 +43,13 @@ def select_locale() -> str:
 
 
 def remember_choice(response: Response) -> Response:
-    """Keep an explicit ``?lang=`` choice for the next visits (pages only, not the API)."""
+    """Keep an explicit ``?lang=`` choice for the next visits (pages only, not the API, and
+    not the publicly cacheable feeds, whose ``lang`` is a parameter of the feed)."""
     chosen = explicit_locale()
     if (
         chosen
         and not request.path.startswith("/api/")
+        and not request.path.endswith(".ics")
         and request.cookies.get(LOCALE_COOKIE) != chosen
     ):
         response.set_cookie(

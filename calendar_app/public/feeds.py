@@ -111,12 +111,13 @@ validator_memo = _ValidatorMemo(BODY_CACHE_SIZE)
 
 
 def _language() -> str:
-    return current_app.config["DEFAULT_LOCALE"]
+    """The feed's language: ``?lang=`` when given (unknown values raise InvalidInput), else the
+    site's default. Titles, descriptions, labels and the calendar name all follow it."""
+    return feeds.parse_feed_language(request.args, current_app.config["DEFAULT_LOCALE"], _)
 
 
-def _labels() -> feeds.Labels:
-    """Category and audience names in the feeds' language (the site's default)."""
-    language = _language()
+def _labels(language: str) -> feeds.Labels:
+    """Category and audience names in the feed's language."""
     with force_locale(language):
         return feeds.Labels(
             language=language,
@@ -125,8 +126,8 @@ def _labels() -> feeds.Labels:
         )
 
 
-def _calendar_name(*parts: str) -> str:
-    with force_locale(_language()):
+def _calendar_name(language: str, *parts: str) -> str:
+    with force_locale(language):
         return " · ".join([*parts, _("Library events")])
 
 
@@ -190,10 +191,10 @@ def _list_feed(slug: str | None) -> Response:
     now = utcnow()
     try:
         filters = feeds.parse_feed_filters(request.args, _)
+        language = _language()
     except InvalidInput as error:
         return _bad_filter(error)
     base_url = current_app.config["BASE_URL"]
-    language = _language()
     marker = feeds.change_marker()
     memo_key = (
         current_app.config["SQLALCHEMY_DATABASE_URI"],
@@ -216,13 +217,13 @@ def _list_feed(slug: str | None) -> Response:
     def build() -> bytes:
         events = feeds.feed_events(branch_id, filters, now)
         if slug is None:
-            name = _calendar_name()
+            name = _calendar_name(language)
         else:
             branch = db.session.get(Branch, branch_id)
-            name = _calendar_name(branch.name)
-        return feeds.build_feed(events, name=name, base_url=base_url, labels=_labels())
+            name = _calendar_name(language, branch.name)
+        return feeds.build_feed(events, name=name, base_url=base_url, labels=_labels(language))
 
-    return _respond(validator, ("feed", slug, filters.cache_key()), build, now)
+    return _respond(validator, ("feed", slug, filters.cache_key(), language), build, now)
 
 
 @bp.get("/calendar.ics")
@@ -237,8 +238,12 @@ def branch_feed(slug: str) -> Response:
 
 def _event_feed(event_id: int, kind: str, filename: str) -> Response:
     now = utcnow()
+    try:
+        language = _language()
+    except InvalidInput as error:
+        return _bad_filter(error)
     base_url = current_app.config["BASE_URL"]
-    validator = feeds.event_validator(event_id, base_url, _language())
+    validator = feeds.event_validator(event_id, base_url, language)
     if validator is None:
         raise NotFound(_("No such event."))
 
@@ -247,10 +252,13 @@ def _event_feed(event_id: int, kind: str, filename: str) -> Response:
         if event is None:
             raise NotFound(_("No such event."))
         return feeds.build_feed(
-            [event], name=_calendar_name(event.title), base_url=base_url, labels=_labels()
+            [event],
+            name=_calendar_name(language, localized(event, "title", language)),
+            base_url=base_url,
+            labels=_labels(language),
         )
 
-    return _respond(validator, (kind, event_id), build, now, filename=filename)
+    return _respond(validator, (kind, event_id, language), build, now, filename=filename)
 
 
 @bp.get("/events/<int:event_id>.ics")

@@ -7,6 +7,8 @@ so feeds can derive their ETag from it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +32,12 @@ from . import mail
 from .errors import Conflict, InvalidInput, NotFound
 
 MAX_CAPACITY = 100_000
+MAX_TITLE = 300
+MAX_DESCRIPTION = 20_000
+TRANSLATED_FIELDS = ("title", "description")
+# Any C0/C1 control character; descriptions (Markdown) may keep tabs and line breaks.
+_TITLE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_PARTY_LIMIT = 50
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue_id", "status")
 
@@ -55,6 +63,7 @@ class EventData:
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     translations: dict = field(default_factory=dict)
+    """``{"ru": {"title": ..., "description": ...}, ...}`` for languages other than ``language``."""
 
 
 def lock_event(event_id: int) -> Event:
@@ -90,7 +99,60 @@ def find_venue_conflict(
     return db.session.execute(query.order_by(Event.starts_at).limit(1)).scalar_one_or_none()
 
 
-def _validate(branch: Branch, data: EventData, event: Event | None) -> Venue:
+def _clean_translations(
+    translations: object, language: str, add: Callable[[str, str], None]
+) -> dict[str, dict[str, str]]:
+    """The translations worth keeping: known languages other than the event's own (whose text is
+    in the plain columns), non-empty text only. Problems of a text are reported on
+    ``title_<lang>`` / ``description_<lang>``, problems of the shape on ``translations``."""
+    if not translations:
+        return {}
+    if not isinstance(translations, dict):
+        add("translations", _("Unknown language."))
+        return {}
+    cleaned: dict[str, dict[str, str]] = {}
+    for code, texts in translations.items():
+        if code not in LANGUAGES or not isinstance(texts, dict):
+            add("translations", _("Unknown language."))
+            continue
+        kept: dict[str, str] = {}
+        for name, value in texts.items():
+            target = f"{name}_{code}"
+            if name not in TRANSLATED_FIELDS:
+                add(
+                    "translations",
+                    _(
+                        "Unknown %(name)s. Use one of: %(allowed)s.",
+                        name=name,
+                        allowed=", ".join(TRANSLATED_FIELDS),
+                    ),
+                )
+                continue
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                add(target, _("This must be text."))
+                continue
+            limit = MAX_TITLE if name == "title" else MAX_DESCRIPTION
+            control = _TITLE_CONTROL if name == "title" else _TEXT_CONTROL
+            value = value.strip() if name == "title" else value
+            if not value.strip():
+                continue
+            if len(value) > limit:
+                add(target, _("This is too long (%(limit)d characters at most).", limit=limit))
+            elif control.search(value):
+                add(target, _("Remove the control characters."))
+            else:
+                kept[name] = value
+        if kept and code != language:
+            cleaned[code] = kept
+    return cleaned
+
+
+def _validate(
+    branch: Branch, data: EventData, event: Event | None
+) -> tuple[Venue, dict[str, dict[str, str]]]:
+    """The event's room and its cleaned translations, or InvalidInput with every problem."""
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -107,6 +169,7 @@ def _validate(branch: Branch, data: EventData, event: Event | None) -> Venue:
         add("audience", _("Unknown audience."))
     if data.language not in LANGUAGES:
         add("language", _("Unknown language."))
+    translations = _clean_translations(data.translations, data.language, add)
     if data.registration not in REGISTRATION_KINDS:
         add("registration", _("Unknown registration kind."))
     for name in ("age_min", "age_max"):
@@ -165,10 +228,10 @@ def _validate(branch: Branch, data: EventData, event: Event | None) -> Venue:
                 ]
             }
         )
-    return venue
+    return venue, translations
 
 
-def _apply(event: Event, data: EventData) -> None:
+def _apply(event: Event, data: EventData, translations: dict[str, dict[str, str]]) -> None:
     event.title = data.title.strip()
     event.description = data.description or ""
     event.category = data.category
@@ -185,15 +248,15 @@ def _apply(event: Event, data: EventData) -> None:
     event.waitlist_enabled = data.waitlist_enabled
     event.opens_at = data.opens_at
     event.closes_at = data.closes_at
-    event.translations = dict(data.translations or {})
+    event.translations = translations
 
 
 def create_event(branch: Branch, data: EventData, now: datetime) -> Event:
-    _validate(branch, data, None)
+    _venue, translations = _validate(branch, data, None)
     event = Event(
         branch_id=branch.id, status=STATUS_SCHEDULED, sequence=0, created_at=now, updated_at=now
     )
-    _apply(event, data)
+    _apply(event, data, translations)
     db.session.add(event)
     db.session.flush()
     return event
@@ -204,10 +267,10 @@ def update_event(event: Event, data: EventData, now: datetime) -> Event:
     if event.is_cancelled:
         raise Conflict(_("A cancelled event cannot be edited."))
     event = lock_event(event.id)
-    _validate(event.branch, data, event)
+    _venue, translations = _validate(event.branch, data, event)
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     capacity_before = event.capacity
-    _apply(event, data)
+    _apply(event, data, translations)
     moved = schedule_changed(event, before)
     if moved:
         event.sequence += 1

@@ -37,8 +37,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..localization import localized
 from ..models import Branch, Event, Venue
-from ..models.event import AUDIENCES, CATEGORIES, STATUS_CANCELLED
+from ..models.event import AUDIENCES, CATEGORIES, LANGUAGES, STATUS_CANCELLED
 from .errors import InvalidInput
 
 PRODID = "-//Almaty city libraries//Library events//EN"
@@ -196,8 +197,8 @@ def _vevent(event: Event, base_url: str, labels: Labels) -> VEvent:
     component.add("SEQUENCE", event.sequence)
     component.add("DTSTART", event.starts_at.astimezone(zone))
     component.add("DTEND", event.ends_at.astimezone(zone))
-    component.add("SUMMARY", clean_text(event.title))
-    description = plain_text(event.description)
+    component.add("SUMMARY", clean_text(localized(event, "title", labels.language)))
+    description = plain_text(localized(event, "description", labels.language))
     if description:
         component.add("DESCRIPTION", description)
     component.add("LOCATION", event_location(event))
@@ -255,8 +256,8 @@ def vevent_bytes(event: Event, base_url: str, labels: Labels) -> bytes:
         event.starts_at,
         event.ends_at,
         event.status,
-        event.title,
-        event.description,
+        localized(event, "title", labels.language),
+        localized(event, "description", labels.language),
         event.category,
         event.audience,
         venue.name,
@@ -390,6 +391,25 @@ def parse_feed_filters(
     if errors:
         raise InvalidInput(errors)
     return FeedFilters(**values)
+
+
+def parse_feed_language(
+    args: Mapping[str, str], default: str, gettext: Callable[[str], str] = lambda s: s
+) -> str:
+    """``lang`` from a query string (kk, ru or en), else ``default``; others raise InvalidInput."""
+    raw = (args.get("lang") or "").strip()
+    if not raw:
+        return default
+    if raw not in LANGUAGES:
+        raise InvalidInput(
+            {
+                "lang": [
+                    gettext("Unknown %(name)s. Use one of: %(allowed)s.")
+                    % {"name": "lang", "allowed": ", ".join(LANGUAGES)}
+                ]
+            }
+        )
+    return raw
 
 
 def window_start(now: datetime) -> datetime:
@@ -570,6 +590,7 @@ __all__ = [
     "feed_validator",
     "load_event",
     "parse_feed_filters",
+    "parse_feed_language",
     "plain_text",
     "vevent_cache",
     "window_start",

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import Branch, Event
+from ..models.event import LANGUAGES
 from ..services import permissions
 from ..services.attendance import Fill, fill_for
 from ..services.errors import Conflict, InvalidInput
@@ -91,6 +92,28 @@ def _utc(value: datetime | None, zone: str) -> datetime | None:
     return local_to_utc(value, zone) if value else None
 
 
+def _translations(form: EventForm) -> dict[str, dict[str, str]]:
+    """The form's title and description in the languages other than the event's own."""
+    return {
+        code: {
+            "title": form[f"title_{code}"].data or "",
+            "description": form[f"description_{code}"].data or "",
+        }
+        for code in LANGUAGES
+        if code != form.language.data
+    }
+
+
+def _translation_data(event: Event) -> dict[str, str]:
+    """The event's translations as form data, to pre-fill the edit form."""
+    values = {}
+    for code in LANGUAGES:
+        texts = (event.translations or {}).get(code) or {}
+        for name in ("title", "description"):
+            values[f"{name}_{code}"] = texts.get(name) or ""
+    return values
+
+
 def _event_data(form: EventForm, zone: str) -> EventData:
     return EventData(
         title=form.title.data or "",
@@ -109,6 +132,7 @@ def _event_data(form: EventForm, zone: str) -> EventData:
         waitlist_enabled=bool(form.waitlist_enabled.data),
         opens_at=_utc(form.opens_at.data, zone),
         closes_at=_utc(form.closes_at.data, zone),
+        translations=_translations(form),
     )
 
 
@@ -172,6 +196,7 @@ def edit_event(event_id: int) -> Any:
                 "waitlist_enabled": event.waitlist_enabled,
                 "opens_at": _local(event.opens_at, zone),
                 "closes_at": _local(event.closes_at, zone),
+                **_translation_data(event),
             }
         )
     elif form.validate():

@@ -83,6 +83,14 @@ class EventForm(FlaskForm):
         format=LOCAL_FORMAT,
         validators=[Optional()],
     )
+    # The title and description in the other languages; the service checks them. The pair in
+    # the event's own language is not used (the plain title and description hold that text).
+    title_kk = StringField(_l("Title in Kazakh"), validators=[Optional()])
+    description_kk = TextAreaField(_l("Description in Kazakh (Markdown)"), validators=[Optional()])
+    title_ru = StringField(_l("Title in Russian"), validators=[Optional()])
+    description_ru = TextAreaField(_l("Description in Russian (Markdown)"), validators=[Optional()])
+    title_en = StringField(_l("Title in English"), validators=[Optional()])
+    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
 
 
 class StaffAccountForm(FlaskForm):
