@@ -111,9 +111,9 @@ validator_memo = _ValidatorMemo(BODY_CACHE_SIZE)
 
 
 def _language() -> str:
-    """The feed's language: ``?lang=`` when given (unknown values raise InvalidInput), else the
-    site's default. Titles, descriptions, labels and the calendar name all follow it."""
-    return feeds.parse_feed_language(request.args, current_app.config["DEFAULT_LOCALE"], _)
+    """The feed's language: ``?lang=`` when it names one we have, else the site's default.
+    Titles, descriptions, labels and the calendar name all follow it."""
+    return feeds.parse_feed_language(request.args, current_app.config["DEFAULT_LOCALE"])
 
 
 def _labels(language: str) -> feeds.Labels:

@@ -393,23 +393,16 @@ def parse_feed_filters(
     return FeedFilters(**values)
 
 
-def parse_feed_language(
-    args: Mapping[str, str], default: str, gettext: Callable[[str], str] = lambda s: s
-) -> str:
-    """``lang`` from a query string (kk, ru or en), else ``default``; others raise InvalidInput."""
-    raw = (args.get("lang") or "").strip()
-    if not raw:
+def parse_feed_language(args: Mapping[str, str], default: str) -> str:
+    """``lang`` from a query string (kk, ru or en, any case or region), else ``default``.
+
+    Like the pages, an unknown value falls back quietly to the default language.
+    """
+    raw = args.get("lang")
+    if not isinstance(raw, str):
         return default
-    if raw not in LANGUAGES:
-        raise InvalidInput(
-            {
-                "lang": [
-                    gettext("Unknown %(name)s. Use one of: %(allowed)s.")
-                    % {"name": "lang", "allowed": ", ".join(LANGUAGES)}
-                ]
-            }
-        )
-    return raw
+    code = raw.strip().lower()[:8].replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else default
 
 
 def window_start(now: datetime) -> datetime:
