@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from icalendar import Calendar, Timezone, vDuration  # noqa: E402
 from icalendar import Event as VEvent  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.database import read_only_transactions  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
@@ -80,31 +81,6 @@ PLAIN_DESCRIPTION = (
 
 
 # --- set-up --------------------------------------------------------------------------------------
-
-
-def scratch_database(url: str | None, tmp: Path) -> tuple[str, callable]:
-    """A fresh database URL and a function that removes it."""
-    if not url:
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url.replace("postgresql+psycopg://", "postgresql://"))
-    name = f"{base.database or 'test'}_feeds_bench"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    drop()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def seed(count: int, now: datetime) -> int:
@@ -420,7 +396,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
-    url, drop = scratch_database(args.database_url, tmp)
+    url, drop = scratch_database(args.database_url, tmp, "feeds")
     env = dict(
         os.environ,
         DATABASE_URL=url,

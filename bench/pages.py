@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import scratch_database  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Branch, Event, Venue  # noqa: E402
@@ -40,30 +41,6 @@ from calendar_app.services.seeding import seed_demo  # noqa: E402
 from calendar_app.timeutil import utcnow  # noqa: E402
 
 TITLES = ["«Құтадғу білік» оқулары", "Мастер-класс по каллиграфии", "Meeting with the editors"]
-
-
-def scratch_database(url: str | None, tmp: Path) -> tuple[str, object]:
-    if not url:
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url.replace("postgresql+psycopg://", "postgresql://"))
-    name = f"{base.database or 'test'}_pages_bench"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    drop()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def prepare(database_url: str, instance: Path, extra: int) -> dict[str, str]:
@@ -180,7 +157,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        database_url, drop = scratch_database(args.database_url, tmp)
+        database_url, drop = scratch_database(args.database_url, tmp, "pages")
         try:
             paths = prepare(database_url, tmp / "instance", args.extra)
             port = free_port()

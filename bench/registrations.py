@@ -34,7 +34,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -45,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Branch, Registration, Venue  # noqa: E402
@@ -69,31 +69,6 @@ class LoadResult:
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
-
-
-def scratch_database(backend: str, url: str, tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh database URL and a function that removes it."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url.replace("postgresql+psycopg://", "postgresql://"))
-    name = f"{base.database or 'test'}_registrations_bench"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    drop()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def prepare(database_url: str, instance: Path) -> int:
@@ -255,7 +230,9 @@ def fire(port: int, requests: list[tuple[str, str, bytes | None]], concurrency: 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="registrations-bench-") as scratch:
         tmp = Path(scratch)
-        database_url, drop = scratch_database(backend, args.database_url, tmp)
+        database_url, drop = scratch_database(
+            None if backend == "sqlite" else args.database_url, tmp, "registrations"
+        )
         try:
             event_id = prepare(database_url, tmp / "instance")
             env = {
