@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from .extensions import db
+from .database import unit_of_work
 from .timeutil import utcnow
 
 
@@ -19,8 +19,8 @@ def register_cli(app: Flask) -> None:
         """Add the Almaty demo branches, rooms and a season of events (idempotent)."""
         from .services.seeding import seed_demo
 
-        added = seed_demo(utcnow(), current_app.config["DEFAULT_TIMEZONE"])
-        db.session.commit()
+        with unit_of_work():
+            added = seed_demo(utcnow(), current_app.config["DEFAULT_TIMEZONE"])
         click.echo(
             "Demo data: {branches} branches, {venues} rooms, {events} events and "
             "{registrations} registrations added.".format(**added)
@@ -56,6 +56,6 @@ def register_cli(app: Flask) -> None:
 
         from .services.reminders import queue_reminders
 
-        queued = queue_reminders(utcnow(), timedelta(hours=within_hours))
-        db.session.commit()
+        with unit_of_work():
+            queued = queue_reminders(utcnow(), timedelta(hours=within_hours))
         click.echo(f"{queued} reminders queued.")

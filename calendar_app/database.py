@@ -102,3 +102,20 @@ def init_database(app: Flask) -> None:
 
     with app.app_context():
         configure_engine(db.engine)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One request's (or command's) changes: committed once if the block ends normally.
+
+    Any exception rolls everything back (the services only flush) and goes on up, so a view
+    catches the domain errors it shows as form errors around this block and changes nothing.
+    """
+    from .extensions import db
+
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()

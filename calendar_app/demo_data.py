@@ -1,87 +1,37 @@
-"""Demo data for the libraries of Almaty: branches, rooms and a season of events around today."""
+"""Demo data for the libraries of Almaty: branches, rooms and a season of events around today.
+
+The season itself is data (``demo_season.json`` beside this file); this module gives it shape.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-BRANCHES = [
-    {
-        "slug": "chekhov",
-        "name": "Central City Library named after A.P. Chekhov",
-        "translations": {
-            "kk": {"name": "А.П. Чехов атындағы Орталық қалалық кітапхана"},
-            "ru": {"name": "Центральная городская библиотека им. А.П. Чехова"},
-        },
-        "address": "Almaty, Zheltoksan St 71",
-        "phone": "+7 727 272 00 01",
-        "email": "chekhov@library.example.kz",
-        "venues": [
-            ("Conference hall", 80, "Step-free entrance from Zheltoksan St; induction loop."),
-            ("Reading room", 40, "Step-free; large-print books available."),
-            ("Turkish literature corner", 25, "Second floor, lift available."),
-        ],
-    },
-    {
-        "slug": "begalin",
-        "name": "Central Children's Library named after S. Begalin",
-        "translations": {
-            "kk": {"name": "С. Бегалин атындағы Орталық балалар кітапханасы"},
-            "ru": {"name": "Центральная детская библиотека им. С. Бегалина"},
-        },
-        "address": "Almaty, Abylai Khan Ave 96",
-        "phone": "+7 727 272 00 02",
-        "email": "begalin@library.example.kz",
-        "venues": [
-            ("Hall of fairy tales", 40, "Ground floor, step-free; space for prams."),
-            ("Creative studio", 30, "Ground floor, step-free."),
-        ],
-    },
-    {
-        "slug": "alatau-hub",
-        "name": "Alatau Creative Hub",
-        "translations": {
-            "kk": {"name": "«Алатау» шығармашылық хабы"},
-            "ru": {"name": "Креативный хаб «Алатау»"},
-        },
-        "address": "Almaty, Alatau district, Momyshuly St 15",
-        "phone": "+7 727 272 00 03",
-        "email": "alatau@library.example.kz",
-        "venues": [
-            ("Main stage", 150, "Step-free; wheelchair places in the front row."),
-            ("Workshop", 24, "Step-free."),
-        ],
-    },
-    {
-        "slug": "abai",
-        "name": "Library No. 1 named after Abai",
-        "translations": {
-            "kk": {"name": "Абай атындағы №1 кітапхана"},
-            "ru": {"name": "Библиотека №1 им. Абая"},
-        },
-        "address": "Almaty, Dostyk Ave 44",
-        "phone": "+7 727 272 00 04",
-        "email": "abai@library.example.kz",
-        "venues": [("Reading hall", 35, "Three steps at the entrance; a ramp on request.")],
-    },
-    {
-        "slug": "auezov",
-        "name": "Library No. 12 named after M. Auezov",
-        "translations": {
-            "kk": {"name": "М. Әуезов атындағы №12 кітапхана"},
-            "ru": {"name": "Библиотека №12 им. М. Ауэзова"},
-        },
-        "address": "Almaty, Auezov district, Zhandosov St 58",
-        "phone": "+7 727 272 00 05",
-        "email": "auezov@library.example.kz",
-        "venues": [
-            ("Hall", 50, "Step-free."),
-            ("Club room", 20, "First floor, no lift."),
-        ],
-    },
-]
+SEASON_FILE = Path(__file__).with_name("demo_season.json")
 
 
-@dataclass
+@dataclass(frozen=True)
+class DemoVenue:
+    name: str
+    capacity: int
+    accessibility_notes: str = ""
+
+
+@dataclass(frozen=True)
+class DemoBranch:
+    slug: str
+    name: str
+    address: str
+    phone: str
+    email: str
+    venues: list[DemoVenue]
+    translations: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DemoEvent:
     branch: str
     venue: str
@@ -102,355 +52,17 @@ class DemoEvent:
     translations: dict = field(default_factory=dict)
 
 
-EVENTS = [
-    DemoEvent(
-        "alatau-hub",
-        "Main stage",
-        "Ұлттық домбыра күні: домбыра кеші",
-        "kk",
-        "national_day",
-        4,
-        "17:00",
-        120,
-        description="Ұлттық домбыра күніне арналған концерт. Кіру еркін.\n\n"
-        "Күйшілер мен жас домбырашылар өнер көрсетеді.",
-        registration="none",
-        capacity=150,
-        translations={
-            "en": {
-                "title": "National Dombra Day: an evening of dombra",
-                "description": "A concert for National Dombra Day. Free entry.",
-            },
-            "ru": {"title": "День национальной домбры: вечер домбры"},
-        },
-    ),
-    DemoEvent(
-        "begalin",
-        "Creative studio",
-        "Эко мастер-класс «Reduce – шаги к устойчивому развитию»",
-        "ru",
-        "master_class",
-        6,
-        "15:00",
-        90,
-        audience="children",
-        ages=(10, 14),
-        capacity=30,
-        description="Школьники узнают, как сократить отходы, и сделают полезные вещи из "
-        "старых материалов. Материалы предоставляются.",
-        translations={
-            "en": {"title": "Eco master class «Reduce – steps to sustainable development»"},
-            "kk": {"title": "«Reduce – тұрақты дамуға қадамдар» эко шеберлік сабағы"},
-        },
-        taken=[3, 2, 4, 1, 2, 3, 2, 3, 2, 2],
-    ),
-    DemoEvent(
-        "chekhov",
-        "Turkish literature corner",
-        "Открытие уголка турецкой литературы «Библиотека Махмуда Кашгари»",
-        "ru",
-        "exhibition",
-        3,
-        "11:00",
-        90,
-        capacity=25,
-        taken=[2, 1, 2, 4, 3, 2, 2, 1, 2, 2, 1],
-        description="Торжественное открытие уголка турецкой литературы при поддержке "
-        "партнёров из Турции; книги на турецком, казахском и русском языках.",
-        translations={
-            "en": {"title": "Opening of the Turkish literature corner «Mahmud Kashgari Library»"}
-        },
-    ),
-    DemoEvent(
-        "chekhov",
-        "Reading room",
-        "«Құтадғу білік» жаңа аудармасына әдеби талдау",
-        "kk",
-        "literary_analysis",
-        8,
-        "16:00",
-        120,
-        audience="adults",
-        capacity=40,
-        description="Жүсіп Баласағұнның «Құтадғу білік» дастанының жаңа аудармасы туралы "
-        "әдеби талдау; аудармашылармен сұхбат.",
-        translations={
-            "en": {"title": "A literary analysis of the new translation of «Құтадғу білік»"}
-        },
-        taken=[1, 2, 1],
-    ),
-    DemoEvent(
-        "chekhov",
-        "Conference hall",
-        "Айгүл Жұмаділдің «Жан ішінде жарық нұр» жыр жинағының тұсаукесері",
-        "kk",
-        "book_presentation",
-        10,
-        "17:00",
-        90,
-        audience="adults",
-        capacity=80,
-        description="Ақын Айгүл Жұмаділдің жаңа өлеңдер жинағының тұсаукесері.",
-        translations={
-            "en": {"title": "Presentation of Aigul Zhumadil's poems «Жан ішінде жарық нұр»"}
-        },
-        taken=[2, 2, 1, 1],
-    ),
-    DemoEvent(
-        "begalin",
-        "Hall of fairy tales",
-        "«Балдырған» журналының бас редакторы Дүйсен Мағлұмовпен кездесу",
-        "kk",
-        "author_meeting",
-        12,
-        "14:00",
-        60,
-        audience="children",
-        ages=(7, 12),
-        capacity=40,
-        description="Балалар журналы «Балдырған» қалай жасалады? Бас редактормен кездесу.",
-        translations={
-            "en": {"title": "Meeting with Duisen Maglumov, editor-in-chief of «Балдырған»"}
-        },
-        taken=[3, 2, 2],
-    ),
-    DemoEvent(
-        "alatau-hub",
-        "Main stage",
-        "Ақберен Елгезектің «Шексіздік сыртындағы шам» кітабының тұсаукесері",
-        "kk",
-        "book_presentation",
-        14,
-        "18:00",
-        120,
-        audience="adults",
-        capacity=120,
-        description="Ақын Ақберен Елгезектің «Шексіздік сыртындағы шам» кітабының тұсаукесері.",
-        translations={
-            "en": {"title": "Presentation of Akberen Elgezek's «Шексіздік сыртындағы шам»"}
-        },
-        taken=[2, 1, 2, 2, 1],
-    ),
-    DemoEvent(
-        "auezov",
-        "Hall",
-        "Встреча депутатов городского маслихата с руководителями учреждений культуры",
-        "ru",
-        "business_meeting",
-        9,
-        "10:00",
-        120,
-        audience="adults",
-        capacity=50,
-        waitlist=False,
-        max_party=1,
-        translations={"en": {"title": "City deputies meet the heads of cultural institutions"}},
-    ),
-    DemoEvent(
-        "begalin",
-        "Creative studio",
-        "Робототехника для начинающих",
-        "ru",
-        "master_class",
-        2,
-        "16:00",
-        90,
-        audience="children",
-        ages=(8, 12),
-        capacity=24,
-        description="Собираем и программируем первого робота. Один ребёнок — одно место.",
-        translations={"en": {"title": "Robotics for beginners"}},
-        taken=[2, 3, 4, 2, 3, 2, 4, 2],
-    ),
-    DemoEvent(
-        "alatau-hub",
-        "Workshop",
-        "Calligraphy master class: Kazakh ornaments in ink",
-        "en",
-        "master_class",
-        5,
-        "12:00",
-        120,
-        audience="teens",
-        ages=(13, 17),
-        capacity=24,
-        description="Learn the basics of calligraphy and ornament drawing. Paper and ink provided.",
-        translations={"kk": {"title": "Каллиграфия шеберлік сабағы: қазақ ою-өрнегі"}},
-        taken=[1, 2, 1, 1, 2],
-    ),
-    DemoEvent(
-        "abai",
-        "Reading hall",
-        "Абай оқулары: қара сөздер",
-        "kk",
-        "literary_analysis",
-        7,
-        "15:00",
-        90,
-        audience="all",
-        capacity=35,
-        description="Абайдың қара сөздерін бірге оқимыз және талқылаймыз.",
-        translations={"en": {"title": "Abai readings: the Words of Edification"}},
-        taken=[1, 1, 2],
-    ),
-    DemoEvent(
-        "auezov",
-        "Club room",
-        "English conversation club",
-        "en",
-        "other",
-        3,
-        "18:30",
-        90,
-        audience="adults",
-        capacity=20,
-        max_party=2,
-        description="Practise spoken English with other readers. All levels welcome.",
-        taken=[1, 1, 2, 1],
-    ),
-    DemoEvent(
-        "begalin",
-        "Hall of fairy tales",
-        "Ертегілер әлемі: оқу сағаты",
-        "kk",
-        "other",
-        1,
-        "11:00",
-        45,
-        audience="children",
-        ages=(4, 7),
-        registration="none",
-        capacity=40,
-        description="Кішкентай оқырмандарға ертегі оқимыз. Кіру еркін.",
-        translations={"en": {"title": "World of fairy tales: a reading hour"}},
-    ),
-    DemoEvent(
-        "chekhov",
-        "Reading room",
-        "Выставка «Алматы – город книг»",
-        "ru",
-        "exhibition",
-        15,
-        "10:00",
-        480,
-        registration="none",
-        capacity=40,
-        description="Редкие издания об истории Алматы из фондов библиотеки.",
-        translations={"en": {"title": "Exhibition «Almaty – a city of books»"}},
-    ),
-    DemoEvent(
-        "abai",
-        "Reading hall",
-        "Күй кеші",
-        "kk",
-        "concert",
-        18,
-        "18:00",
-        90,
-        capacity=35,
-        description="Қазақ күйлерінің кеші. Орындаушылар — консерватория студенттері.",
-        translations={"en": {"title": "An evening of kuy"}},
-        taken=[2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3],
-    ),
-    DemoEvent(
-        "auezov",
-        "Hall",
-        "Лекция «История Верного и Алма-Аты»",
-        "ru",
-        "other",
-        20,
-        "17:00",
-        90,
-        audience="adults",
-        capacity=50,
-        taken=[1, 2, 1],
-        translations={"en": {"title": "Lecture: the history of Verny and Alma-Ata"}},
-    ),
-    DemoEvent(
-        "alatau-hub",
-        "Workshop",
-        "Жастар поэзиясы кеші",
-        "kk",
-        "concert",
-        22,
-        "18:00",
-        90,
-        audience="teens",
-        capacity=24,
-        taken=[1, 1],
-        translations={"en": {"title": "An evening of young poets"}},
-    ),
-    DemoEvent(
-        "begalin",
-        "Creative studio",
-        "Иллюстратор Дана Әлиеваның шеберлік сабағы",
-        "kk",
-        "master_class",
-        25,
-        "15:00",
-        90,
-        audience="families",
-        capacity=30,
-        translations={"en": {"title": "A master class with illustrator Dana Alieva"}},
-        taken=[3, 3],
-    ),
-    DemoEvent(
-        "chekhov",
-        "Conference hall",
-        "Презентация книги «Степные легенды»",
-        "ru",
-        "book_presentation",
-        -6,
-        "17:00",
-        90,
-        capacity=80,
-        taken=[2, 2, 1],
-        translations={"en": {"title": "Book presentation «Steppe legends»"}},
-    ),
-    DemoEvent(
-        "begalin",
-        "Hall of fairy tales",
-        "Қуыршақ театры: «Алдар Көсе»",
-        "kk",
-        "concert",
-        -3,
-        "12:00",
-        60,
-        audience="children",
-        capacity=40,
-        taken=[3, 4, 2],
-        translations={"en": {"title": "Puppet theatre: «Aldar Kose»"}},
-    ),
-    DemoEvent(
-        "abai",
-        "Reading hall",
-        "Встреча читательского клуба",
-        "ru",
-        "other",
-        -1,
-        "18:00",
-        90,
-        audience="adults",
-        capacity=35,
-        taken=[1, 1, 1],
-        translations={"en": {"title": "Reading club meeting"}},
-    ),
-]
+def _branch(spec: dict[str, Any]) -> DemoBranch:
+    venues = [DemoVenue(**venue) for venue in spec["venues"]]
+    return DemoBranch(**{**spec, "venues": venues})
 
-DEMO_NAMES = [
-    "Айгерім Сәрсенова",
-    "Данияр Ахметов",
-    "Мария Иванова",
-    "Әлібек Нұрланов",
-    "Ольга Ким",
-    "Жанар Төлеуова",
-    "Ерлан Қасымов",
-    "Светлана Петрова",
-    "Мадина Оспанова",
-    "Тимур Жаксылыков",
-    "Анна Ли",
-    "Нұрсұлтан Бекенов",
-    "Гүлнар Мұқанова",
-    "Руслан Абенов",
-    "Aliya Sadykova",
-]
+
+def _event(spec: dict[str, Any]) -> DemoEvent:
+    ages = spec.get("ages")
+    return DemoEvent(**{**spec, "ages": tuple(ages) if ages else None})
+
+
+_season = json.loads(SEASON_FILE.read_text(encoding="utf-8"))
+BRANCHES: list[DemoBranch] = [_branch(spec) for spec in _season["branches"]]
+EVENTS: list[DemoEvent] = [_event(spec) for spec in _season["events"]]
+DEMO_NAMES: list[str] = list(_season["names"])

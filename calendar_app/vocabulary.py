@@ -1,8 +1,12 @@
-"""Human labels for the fixed vocabularies (categories, audiences, languages, statuses)."""
+"""The fixed vocabularies, defined once: languages, categories, audiences, the default zone,
+and their human labels."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+
+LANGUAGES = ("kk", "ru", "en")
+DEFAULT_TIMEZONE = "Asia/Almaty"
 
 CATEGORY_LABELS = {
     "book_presentation": _l("Book presentation"),
@@ -31,3 +35,6 @@ LANGUAGE_LABELS = {
 }
 
 LANGUAGE_NATIVE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+CATEGORIES = tuple(CATEGORY_LABELS)
+AUDIENCES = tuple(AUDIENCE_LABELS)

@@ -14,6 +14,7 @@ from calendar_app.services import catalog
 from calendar_app.services.catalog import EventFilters, parse_filters, parse_month, parse_page
 from calendar_app.services.errors import InvalidInput, NotFound
 from calendar_app.services.events import cancel_event
+from calendar_app.services.seats import availability
 from tests.factories import NOW, make_branch, make_event, make_venue
 
 
@@ -207,18 +208,23 @@ def test_a_past_from_date_browses_the_past(ctx):
     assert [i.event.id for i in catalog.list_events(filters, NOW).items] == [past.id]
 
 
-def test_seats_left_counts_only_confirmed_registrations(ctx):
+def test_seats_left_counts_confirmed_seats_and_none_while_anyone_waits(ctx):
     event = make_event(capacity=10)
+    queued = make_event(capacity=10)
     drop_in = make_event(registration="none", capacity=0)
-    add_registration(event, 3)
-    add_registration(event, 2)
-    add_registration(event, 4, STATUS_WAITLISTED)
-    add_registration(event, 4, STATUS_CANCELLED)
+    for target in (event, queued):
+        add_registration(target, 3)
+        add_registration(target, 2)
+        add_registration(target, 4, STATUS_CANCELLED)
+    add_registration(queued, 4, STATUS_WAITLISTED)
     db.session.commit()
     by_id = {i.event.id: i for i in catalog.list_events(EventFilters(), NOW).items}
     assert by_id[event.id].seats_left == 5 and not by_id[event.id].is_full
+    # Five seats are free, but they are promised to the party of four at the head of the queue.
+    assert by_id[queued.id].seats_left == 0 and by_id[queued.id].is_full
+    assert by_id[queued.id].seats.free == 5 and by_id[queued.id].seats.waiting == 4
     assert by_id[drop_in.id].seats_left is None and by_id[drop_in.id].registration_open is False
-    assert catalog.availability(event, NOW).seats_left == 5
+    assert availability(event, NOW).seats_left == 5
 
 
 def test_full_event_has_no_seats_left_but_a_negative_count_never_shows(ctx):
@@ -226,7 +232,7 @@ def test_full_event_has_no_seats_left_but_a_negative_count_never_shows(ctx):
     add_registration(event, 4)
     add_registration(event, 2)  # e.g. a staff override beyond capacity
     db.session.commit()
-    listing = catalog.availability(event, NOW)
+    listing = availability(event, NOW)
     assert listing.seats_left == 0 and listing.is_full
 
 
@@ -236,11 +242,11 @@ def test_registration_open_follows_the_window(ctx):
     open_now = make_event()
     started = make_event(starts_at=NOW - timedelta(minutes=10))
     db.session.commit()
-    assert catalog.availability(not_yet, NOW).registration_open is False
-    assert catalog.availability(not_yet, NOW + timedelta(days=2)).registration_open is True
-    assert catalog.availability(closed, NOW).registration_open is False
-    assert catalog.availability(open_now, NOW).registration_open is True
-    assert catalog.availability(started, NOW).registration_open is False
+    assert availability(not_yet, NOW).registration_open is False
+    assert availability(not_yet, NOW + timedelta(days=2)).registration_open is True
+    assert availability(closed, NOW).registration_open is False
+    assert availability(open_now, NOW).registration_open is True
+    assert availability(started, NOW).registration_open is False
 
 
 def test_pagination(ctx):

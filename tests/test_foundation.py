@@ -12,6 +12,7 @@ from calendar_app import create_app
 from calendar_app.config import parse_bool, parse_delays
 from calendar_app.extensions import db
 from calendar_app.models import Branch, Event, Registration, Venue
+from calendar_app.services.seats import WINDOW_OPEN, registration_window
 from calendar_app.services.seeding import seed_demo
 from calendar_app.timeutil import local_to_utc, to_local
 from tests.conftest import make_test_config
@@ -102,7 +103,7 @@ def test_seed_demo_is_idempotent_and_has_what_the_contract_promises(ctx):
     open_with_waitlist = [
         e
         for e in upcoming
-        if e.registration_open_at(now) and e.waitlist_enabled and e.capacity >= 20
+        if registration_window(e, now) == WINDOW_OPEN and e.waitlist_enabled and e.capacity >= 20
     ]
     assert len(open_with_waitlist) >= 6
     assert any(

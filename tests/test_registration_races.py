@@ -13,6 +13,7 @@ from sqlalchemy import select
 from calendar_app.extensions import db
 from calendar_app.models import Registration
 from calendar_app.services import registrations
+from calendar_app.services.seats import seat_count
 from tests.conftest import make_test_config
 from tests.factories import NOW, make_event
 from tests.race_worker import register_many
@@ -30,7 +31,7 @@ def check_outcome(app, event_id: int, capacity: int, arrivals: dict[int, int]) -
             .scalars()
             .all()
         )
-        assert registrations.seats_confirmed(event_id) == capacity
+        assert seat_count(event_id).confirmed == capacity
         by_arrival = sorted(rows, key=lambda row: arrivals[row.id])
         assert [row.id for row in by_arrival] == [row.id for row in rows]
         assert [row.status for row in by_arrival] == ["confirmed"] * capacity + ["waitlisted"] * (
@@ -46,7 +47,7 @@ def check_outcome(app, event_id: int, capacity: int, arrivals: dict[int, int]) -
         assert [row.id for row in promoted] == [
             row.id for row in by_arrival[capacity : capacity + 2]
         ]
-        assert registrations.seats_confirmed(event_id) == capacity
+        assert seat_count(event_id).confirmed == capacity
         db.session.commit()
 
 

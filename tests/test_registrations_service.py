@@ -13,6 +13,7 @@ from calendar_app.security import hash_token
 from calendar_app.services import registrations as regs
 from calendar_app.services.errors import Conflict, InvalidInput, NotFound
 from calendar_app.services.events import EventData, cancel_event, update_event
+from calendar_app.services.seats import seat_count
 from tests.factories import NOW, make_event
 
 
@@ -66,7 +67,7 @@ def test_a_party_is_confirmed_and_only_hashes_are_stored(ctx):
     assert regs.find_by_token(result.token).id == reg.id
     assert regs.find_by_checkin_code(code).id == reg.id
     assert regs.find_by_token(code) is None  # the door code cannot manage the registration
-    assert regs.seats_confirmed(event.id) == 3
+    assert seat_count(event.id).confirmed == 3
     assert regs.waitlist_position(reg) is None
 
 
@@ -89,7 +90,7 @@ def test_full_event_waitlists_in_order_then_refuses_without_waitlist(ctx):
     # Strict first come, first served: the single seat left goes to nobody behind the pair.
     assert regs.waitlist_position(second.registration) == second.waitlist_position == 1
     assert regs.waitlist_position(third.registration) == third.waitlist_position == 2
-    assert regs.seats_confirmed(event.id) == 3
+    assert seat_count(event.id).confirmed == 3
 
     closed = make_event(capacity=2, waitlist_enabled=False)
     sign_up(closed, seats=2)
@@ -117,7 +118,7 @@ def test_cancellation_promotes_in_order_and_a_large_party_waits_for_more(ctx):
     assert [r.id for r in promoted] == [big.id, small.id]
     assert big.status == small.status == "confirmed" and big.confirmed_at == NOW
     assert late.status == "waitlisted" and regs.waitlist_position(late) == 1
-    assert regs.seats_confirmed(event.id) == 5
+    assert seat_count(event.id).confirmed == 5
     db.session.commit()
 
 
@@ -128,7 +129,7 @@ def test_cancelling_a_waiting_head_lets_the_next_ones_in(ctx):
     behind = sign_up(event, seats=1).registration
     assert behind.status == "waitlisted"
     assert [r.id for r in regs.cancel(head, NOW)] == [behind.id]
-    assert regs.seats_confirmed(event.id) == 3
+    assert seat_count(event.id).confirmed == 3
 
 
 def test_cancel_twice_is_a_conflict_and_reregistering_after_cancel_works(ctx):
@@ -148,7 +149,7 @@ def test_raising_the_capacity_promotes_the_waitlist(ctx):
     waiting = [sign_up(event, seats=s).registration for s in (1, 2, 1)]
     edit_capacity(event, 5)
     assert [r.status for r in waiting] == ["confirmed", "confirmed", "waitlisted"]
-    assert regs.seats_confirmed(event.id) == 5
+    assert seat_count(event.id).confirmed == 5
 
 
 def test_a_party_larger_than_a_lowered_capacity_does_not_block_the_queue(ctx):
@@ -293,10 +294,12 @@ def test_walk_ins_need_no_address_and_staff_may_exceed_capacity(ctx):
     )
     walk_in = sign_up(event, email="", source="walk_in")
     assert walk_in.status == "confirmed" and walk_in.registration.email is None
-    assert sign_up(event, email=None, source="walk_in").status == "waitlisted"
+    # A walk-in party is seated at the door or not at all: never put on the waitlist.
+    with pytest.raises(Conflict, match="Not enough seats"):
+        sign_up(event, email=None, source="walk_in")
     extra = sign_up(event, email="", source="walk_in", override_capacity=True)
     assert extra.status == "confirmed"
-    assert regs.seats_confirmed(event.id) == 2
+    assert seat_count(event.id).confirmed == 2
     with pytest.raises(InvalidInput):
         sign_up(event, email="broken", source="walk_in")
     with pytest.raises(Conflict, match="closed"):

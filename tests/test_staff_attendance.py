@@ -14,6 +14,7 @@ from calendar_app.extensions import db
 from calendar_app.models import Event, OutboxMessage, Registration
 from calendar_app.services import registrations as regs
 from calendar_app.services.events import cancel_event
+from calendar_app.services.seats import seat_count
 from calendar_app.timeutil import to_local, utcnow
 from tests.factories import make_branch, make_event, make_venue
 from tests.staff_support import add_registration, log_in, make_staff
@@ -162,7 +163,7 @@ def walk_in(client, door, **data):
 
 def confirmed_seats(app, event_id):
     with app.app_context():
-        return regs.seats_confirmed(event_id)
+        return seat_count(event_id).confirmed
 
 
 def count_registrations(app):

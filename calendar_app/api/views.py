@@ -7,16 +7,17 @@ from typing import Any
 from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
+from ..database import unit_of_work
 from ..formatting import absolute_url
 from ..localization import current_language, localized
 from ..models import Branch, Registration
-from ..models.event import LANGUAGES, STATUS_CANCELLED
+from ..models.registration import SOURCE_API, STATUS_CANCELLED
 from ..ratelimits import api_limit, registration_limit
 from ..services import catalog, registrations
-from ..services.catalog import EventListing
 from ..services.errors import InvalidInput
+from ..services.seats import Availability, availability
 from ..timeutil import to_local, utcnow
+from ..vocabulary import LANGUAGES
 from . import bp
 from .openapi import openapi_document
 
@@ -34,7 +35,7 @@ def branch_json(branch: Branch) -> dict[str, Any]:
     }
 
 
-def event_json(listing: EventListing) -> dict[str, Any]:
+def event_json(listing: Availability) -> dict[str, Any]:
     """EVENT of the contract: start and end in the branch's zone, with the offset."""
     event = listing.event
     zone = event.branch.timezone
@@ -106,7 +107,7 @@ def events() -> Any:
 @bp.get("/events/<int:event_id>")
 def event(event_id: int) -> Any:
     found = catalog.get_event(event_id)
-    return jsonify(event_json(catalog.availability(found, utcnow())))
+    return jsonify(event_json(availability(found, utcnow())))
 
 
 def _json_object() -> dict[str, Any]:
@@ -121,27 +122,27 @@ def _json_object() -> dict[str, Any]:
 def create_registration(event_id: int) -> Any:
     body = _json_object()
     language = body.get("language", current_language())
-    result = registrations.register(
-        event_id,
-        name=body.get("name"),
-        email=body.get("email"),
-        seats=body.get("seats"),
-        language=language if language in LANGUAGES else current_language(),
-        source="api",
-        now=utcnow(),
-    )
-    registration = result.registration
+    with unit_of_work():
+        result = registrations.register(
+            event_id,
+            name=body.get("name"),
+            email=body.get("email"),
+            seats=body.get("seats"),
+            language=language if language in LANGUAGES else current_language(),
+            source=SOURCE_API,
+            now=utcnow(),
+        )
+        seats = result.registration.seats
     manage_url = absolute_url(url_for("public.manage_registration", token=result.token))
     response = jsonify(
         {
             "status": result.status,
-            "seats": registration.seats,
+            "seats": seats,
             "waitlist_position": result.waitlist_position,
             "token": result.token,
             "manage_url": manage_url,
         }
     )
-    db.session.commit()
     response.status_code = 201
     response.headers["Location"] = absolute_url(url_for("api.registration", token=result.token))
     return response
@@ -164,8 +165,8 @@ def cancel_registration(token: str) -> Any:
     """Cancel; cancelling again answers the same (DELETE is idempotent)."""
     found = _registration_or_404(token)
     if found.status != STATUS_CANCELLED:
-        registrations.cancel(found, utcnow())
-        db.session.commit()
+        with unit_of_work():
+            registrations.cancel(found, utcnow())
     return jsonify({"status": STATUS_CANCELLED})
 
 

@@ -9,31 +9,18 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES  # noqa: F401  (re-exported)
 from .types import UTCDateTime
 
 if TYPE_CHECKING:
     from .branch import Branch, Venue
     from .registration import Registration
 
-CATEGORIES = (
-    "book_presentation",
-    "master_class",
-    "author_meeting",
-    "literary_analysis",
-    "exhibition",
-    "concert",
-    "business_meeting",
-    "national_day",
-    "other",
-)
-AUDIENCES = ("children", "teens", "adults", "families", "all")
-LANGUAGES = ("kk", "ru", "en")
 REGISTRATION_NONE = "none"
 REGISTRATION_REQUIRED = "required"
 REGISTRATION_KINDS = (REGISTRATION_NONE, REGISTRATION_REQUIRED)
 STATUS_SCHEDULED = "scheduled"
 STATUS_CANCELLED = "cancelled"
-EVENT_STATUSES = (STATUS_SCHEDULED, STATUS_CANCELLED)
 DEFAULT_MAX_PARTY = 4
 
 
@@ -93,14 +80,6 @@ class Event(db.Model):
     @property
     def effective_closes_at(self) -> datetime:
         return self.closes_at or self.starts_at
-
-    def registration_open_at(self, now: datetime) -> bool:
-        """Whether the registration window is open at ``now`` (ignores seats)."""
-        if self.is_cancelled or self.is_drop_in:
-            return False
-        if self.opens_at is not None and now < self.opens_at:
-            return False
-        return now < self.effective_closes_at
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"

@@ -23,6 +23,7 @@ from ..models import Branch, Event
 from ..services import catalog
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
+from ..services.seats import availability
 from ..timeutil import to_local, utcnow
 from . import bp
 
@@ -79,7 +80,6 @@ def index() -> Any:
             values=_form_values(),
             branches=catalog.list_branches(),
             branch=None,
-            now=now,
         ),
         400 if errors else 200,
     )
@@ -98,17 +98,15 @@ def zone_label(moment: datetime, zone: str) -> str:
 def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any:
     """The event page; the registration view re-renders it with its form and errors.
 
-    The page's partials see ``event``, ``listing`` (seats left, registration window) and ``now``,
+    The page's partials see ``event`` and ``listing`` (seats left, the registration window),
     plus whatever the caller passes (a form, errors).
     """
-    now = context.pop("now", None) or utcnow()
-    listing = catalog.availability(event, now)
+    listing = availability(event, utcnow())
     return (
         render_template(
             "public/event.html",
             event=event,
             listing=listing,
-            now=now,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
             **context,
         ),
@@ -202,4 +200,4 @@ def branch_detail(slug: str) -> Any:
     page = _page_argument()
     result = catalog.list_events(EventFilters(branch=branch.slug), now, page, _per_page())
     _check_page_exists(result)
-    return render_template("public/branch.html", branch=branch, result=result, now=now)
+    return render_template("public/branch.html", branch=branch, result=result)

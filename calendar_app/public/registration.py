@@ -14,15 +14,17 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms import EmailField, StringField
 
-from ..extensions import db
+from ..database import unit_of_work
+from ..form_errors import apply_errors
 from ..localization import current_language, localized
 from ..models import Event, Registration
-from ..models.event import LANGUAGES
-from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED
+from ..models.registration import SOURCE_WEB, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..ratelimits import registration_limit
 from ..services import catalog, registrations
 from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services.seats import Availability, availability
 from ..timeutil import utcnow
+from ..vocabulary import LANGUAGES
 from . import bp
 from .pages import render_event_page
 
@@ -59,29 +61,18 @@ def parse_seats(raw: str | None) -> object:
 def registration_panel(
     event: Event,
     form: RegistrationForm | None = None,
-    listing: catalog.EventListing | None = None,
+    listing: Availability | None = None,
 ) -> dict[str, Any]:
-    """What the panel on the event page shows: seats left, whether it is open, the form."""
-    now = utcnow()
+    """What the panel on the event page shows: seats left, the registration window, the form."""
     return {
-        "listing": listing or catalog.availability(event, now),
+        "listing": listing or availability(event, utcnow()),
         "form": form or RegistrationForm(formdata=None),
-        "now": now,
     }
 
 
 @bp.app_context_processor
 def _panel_helper() -> dict[str, Any]:
     return {"registration_panel": registration_panel}
-
-
-def _apply_errors(form: RegistrationForm, errors: dict[str, list[str]]) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name, None) if name in ("name", "email", "seats") else None
-        if field is not None:
-            field.errors = list(field.errors or []) + list(messages)
-        else:
-            form.form_errors.extend(messages)
 
 
 def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
@@ -108,27 +99,22 @@ def register(event_id: int) -> Any:
         return _render_form(event, form, 400)
     language = current_language()
     try:
-        result = registrations.register(
-            event.id,
-            name=form.name.data,
-            email=form.email.data,
-            seats=parse_seats(form.seats.data),
-            language=language if language in LANGUAGES else event.language,
-            source="web",
-            now=utcnow(),
-        )
+        with unit_of_work():
+            result = registrations.register(
+                event.id,
+                name=form.name.data,
+                email=form.email.data,
+                seats=parse_seats(form.seats.data),
+                language=language if language in LANGUAGES else event.language,
+                source=SOURCE_WEB,
+                now=utcnow(),
+            )
     except InvalidInput as error:
-        db.session.rollback()
-        _apply_errors(form, error.errors)
+        apply_errors(form, error.errors)
         return _render_form(event, form, 422)
     except Conflict as error:
-        db.session.rollback()
         form.form_errors.append(error.message)
         return _render_form(event, form, 409)
-    except NotFound as error:
-        db.session.rollback()
-        abort(404, error.message)
-    db.session.commit()
     if result.status == STATUS_CONFIRMED:
         flash(_("You are registered. Keep this page: it is your link to manage the registration."))
     else:
@@ -191,12 +177,11 @@ def cancel_registration(token: str) -> Any:
             status = 400
         else:
             try:
-                registrations.cancel(registration, utcnow())
+                with unit_of_work():
+                    registrations.cancel(registration, utcnow())
             except Conflict as error:
-                db.session.rollback()
                 flash(error.message)
                 return redirect(url_for("public.manage_registration", token=token), 303)
-            db.session.commit()
             flash(_("Your registration is cancelled. Thank you for letting us know."))
             return redirect(url_for("public.manage_registration", token=token), 303)
     return (

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -29,17 +29,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..database import unicode_lower
 from ..extensions import db
-from ..models import Branch, Event, Registration
-from ..models.event import AUDIENCES, CATEGORIES, STATUS_SCHEDULED
-from ..models.registration import STATUS_CONFIRMED
+from ..models import Branch, Event
+from ..models.event import STATUS_SCHEDULED
 from ..timeutil import local_day_bounds
+from ..vocabulary import AUDIENCES, CATEGORIES, DEFAULT_TIMEZONE
 from .errors import InvalidInput, NotFound
+from .seats import Availability, availabilities
+from .validation import has_control_characters
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUE_LENGTH = 100
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
-FALLBACK_ZONE = "Asia/Almaty"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -74,21 +75,8 @@ class EventFilters:
 
 
 @dataclass
-class EventListing:
-    """An event with what a visitor needs to know about taking part."""
-
-    event: Event
-    seats_left: int | None  # None for drop-in events
-    registration_open: bool
-
-    @property
-    def is_full(self) -> bool:
-        return self.seats_left is not None and self.seats_left <= 0
-
-
-@dataclass
 class EventPage:
-    items: list[EventListing]
+    items: list[Availability]
     total: int
     page: int
     pages: int
@@ -107,12 +95,8 @@ class EventPage:
 def catalog_zone() -> str:
     """The zone whose local days the date filters and month grid use."""
     if has_app_context():
-        return current_app.config.get("DEFAULT_TIMEZONE") or FALLBACK_ZONE
-    return FALLBACK_ZONE
-
-
-def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
+        return current_app.config.get("DEFAULT_TIMEZONE") or DEFAULT_TIMEZONE
+    return DEFAULT_TIMEZONE
 
 
 def _clean_text(value: str | None, limit: int) -> tuple[str | None, str | None]:
@@ -121,7 +105,7 @@ def _clean_text(value: str | None, limit: int) -> tuple[str | None, str | None]:
         return None, None
     if len(value) > limit:
         return None, _("This is too long (%(limit)d characters at most).", limit=limit)
-    if _has_control_characters(value):
+    if has_control_characters(value):
         return None, _("This contains characters that are not allowed.")
     value = unicodedata.normalize("NFC", value.strip())
     return (value or None), None
@@ -252,37 +236,6 @@ def _filtered(query: Select, filters: EventFilters, now: datetime, zone: str) ->
     return query
 
 
-def confirmed_seats_by_event(event_ids: Iterable[int]) -> dict[int, int]:
-    """Confirmed seats per event, in one grouped query."""
-    ids = list(event_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Registration.event_id, func.sum(Registration.seats))
-        .where(Registration.event_id.in_(ids), Registration.status == STATUS_CONFIRMED)
-        .group_by(Registration.event_id)
-    ).all()
-    return {event_id: int(seats or 0) for event_id, seats in rows}
-
-
-def _listing(event: Event, confirmed: int, now: datetime) -> EventListing:
-    seats_left = None if event.is_drop_in else max(0, event.capacity - confirmed)
-    return EventListing(
-        event=event, seats_left=seats_left, registration_open=event.registration_open_at(now)
-    )
-
-
-def listings(events: list[Event], now: datetime) -> list[EventListing]:
-    """Availability for already loaded events (one query for all of them)."""
-    taken = confirmed_seats_by_event(event.id for event in events)
-    return [_listing(event, taken.get(event.id, 0), now) for event in events]
-
-
-def availability(event: Event, now: datetime) -> EventListing:
-    """Seats left and whether registration is open, for one event."""
-    return listings([event], now)[0]
-
-
 def list_events(
     filters: EventFilters,
     now: datetime,
@@ -311,7 +264,7 @@ def list_events(
         .all()
     )
     return EventPage(
-        items=listings(list(events), now),
+        items=availabilities(list(events), now),
         total=total,
         page=page,
         pages=max(1, math.ceil(total / per_page)),
@@ -378,24 +331,3 @@ def upcoming_counts_by_branch(now: datetime) -> dict[int, int]:
         .group_by(Event.branch_id)
     ).all()
     return {branch_id: int(count) for branch_id, count in rows}
-
-
-__all__ = [
-    "EventFilters",
-    "EventListing",
-    "EventPage",
-    "parse_filters",
-    "parse_page",
-    "parse_month",
-    "list_events",
-    "availability",
-    "listings",
-    "confirmed_seats_by_event",
-    "events_between",
-    "month_bounds",
-    "get_event",
-    "get_branch",
-    "list_branches",
-    "upcoming_counts_by_branch",
-    "catalog_zone",
-]

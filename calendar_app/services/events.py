@@ -7,37 +7,33 @@ so feeds can derive their ETag from it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Branch, Event, Registration, Venue
+from ..models import Branch, Event, Venue
 from ..models.event import (
-    AUDIENCES,
-    CATEGORIES,
     DEFAULT_MAX_PARTY,
-    LANGUAGES,
     REGISTRATION_KINDS,
     REGISTRATION_NONE,
     STATUS_CANCELLED,
     STATUS_SCHEDULED,
 )
-from ..models.registration import STATUS_CONFIRMED
+from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES
 from . import mail
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput
+from .registrations import lock_event, promote_waitlist
+from .seats import seat_count
+from .validation import has_control_characters
 
 MAX_CAPACITY = 100_000
 MAX_TITLE = 300
 MAX_DESCRIPTION = 20_000
 TRANSLATED_FIELDS = ("title", "description")
-# Any C0/C1 control character; descriptions (Markdown) may keep tabs and line breaks.
-_TITLE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_PARTY_LIMIT = 50
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue_id", "status")
 
@@ -64,24 +60,6 @@ class EventData:
     closes_at: datetime | None = None
     translations: dict = field(default_factory=dict)
     """``{"ru": {"title": ..., "description": ...}, ...}`` for languages other than ``language``."""
-
-
-def lock_event(event_id: int) -> Event:
-    """Load an event and lock its row (PostgreSQL) before counting seats or changing it."""
-    event = db.session.execute(
-        select(Event).where(Event.id == event_id).with_for_update()
-    ).scalar_one_or_none()
-    if event is None:
-        raise NotFound(_("No such event."))
-    return event
-
-
-def confirmed_seats(event_id: int) -> int:
-    return db.session.execute(
-        select(func.coalesce(func.sum(Registration.seats), 0)).where(
-            Registration.event_id == event_id, Registration.status == STATUS_CONFIRMED
-        )
-    ).scalar_one()
 
 
 def find_venue_conflict(
@@ -134,13 +112,12 @@ def _clean_translations(
                 add(target, _("This must be text."))
                 continue
             limit = MAX_TITLE if name == "title" else MAX_DESCRIPTION
-            control = _TITLE_CONTROL if name == "title" else _TEXT_CONTROL
             value = value.strip() if name == "title" else value
             if not value.strip():
                 continue
             if len(value) > limit:
                 add(target, _("This is too long (%(limit)d characters at most).", limit=limit))
-            elif control.search(value):
+            elif has_control_characters(value, multiline=name != "title"):
                 add(target, _("Remove the control characters."))
             else:
                 kept[name] = value
@@ -161,8 +138,17 @@ def _validate(
     title = (data.title or "").strip()
     if not title:
         add("title", _("A title is required."))
-    elif len(title) > 300:
+    elif len(title) > MAX_TITLE:
         add("title", _("The title is too long (300 characters at most)."))
+    elif has_control_characters(title):
+        add("title", _("Remove the control characters."))
+    if len(data.description or "") > MAX_DESCRIPTION:
+        add(
+            "description",
+            _("This is too long (%(limit)d characters at most).", limit=MAX_DESCRIPTION),
+        )
+    elif has_control_characters(data.description or "", multiline=True):
+        add("description", _("Remove the control characters."))
     if data.category not in CATEGORIES:
         add("category", _("Unknown category."))
     if data.audience not in AUDIENCES:
@@ -202,7 +188,7 @@ def _validate(
             _("The room holds %(capacity)d people at most.", capacity=venue.capacity),
         )
     if event is not None and data.registration != REGISTRATION_NONE:
-        taken = confirmed_seats(event.id)
+        taken = seat_count(event.id).confirmed
         if data.capacity < taken:
             add(
                 "capacity",
@@ -279,8 +265,6 @@ def update_event(event: Event, data: EventData, now: datetime) -> Event:
     if moved:
         mail.notify_registrants(event, mail.EVENT_MOVED, now)
     if event.capacity > capacity_before:
-        from .registrations import promote_waitlist  # registrations builds on this module
-
         promote_waitlist(event, now)
     return event
 
@@ -300,15 +284,3 @@ def cancel_event(event: Event, now: datetime) -> Event:
     db.session.flush()
     mail.notify_registrants(event, mail.EVENT_CANCELLED, now)
     return event
-
-
-__all__ = [
-    "EventData",
-    "create_event",
-    "update_event",
-    "cancel_event",
-    "find_venue_conflict",
-    "confirmed_seats",
-    "lock_event",
-    "STATUS_CANCELLED",
-]

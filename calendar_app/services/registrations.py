@@ -1,8 +1,10 @@
-"""Registrations: the only code that changes seats.
+"""Registrations: the only code that changes seats, and the one place that counts them.
 
 Every change that counts seats first locks the event row (``lock_event``: ``SELECT ... FOR
 UPDATE`` on PostgreSQL; on SQLite the writing transaction already began with ``BEGIN
 IMMEDIATE``), so confirmed seats never exceed the capacity whatever the concurrency.
+``seat_counts`` is the one query behind every figure about seats (pages, API, rosters,
+statistics, the capacity rule of event edits).
 
 The waitlist is strictly first come, first served: while anyone is waiting, a new registration
 waits behind them even if it would fit, and when seats free up the queue is promoted from its
@@ -17,32 +19,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Event, Registration
-from ..models.event import LANGUAGES
 from ..models.registration import (
+    SOURCE_WALK_IN,
     SOURCES,
     STATUS_CANCELLED,
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
 )
 from ..security import generate_token, hash_token, registration_manage_token
+from ..vocabulary import LANGUAGES
 from . import mail
-from .errors import Conflict, InvalidInput
-from .events import confirmed_seats, lock_event
+from .errors import Conflict, InvalidInput, NotFound
+from .seats import SeatCount, seat_count
+from .validation import clean_email, clean_name
 
-MAX_NAME_LENGTH = 200
-MAX_EMAIL_LENGTH = 254
-SOURCE_WALK_IN = "walk_in"
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
@@ -56,6 +55,16 @@ class RegistrationResult:
     waitlist_position: int | None = None  # at the time of registering; 1 is the head
 
 
+def lock_event(event_id: int) -> Event:
+    """Load an event and lock its row (PostgreSQL) before counting seats or changing it."""
+    event = db.session.execute(
+        select(Event).where(Event.id == event_id).with_for_update()
+    ).scalar_one_or_none()
+    if event is None:
+        raise NotFound(_("No such event."))
+    return event
+
+
 def checkin_code_for(token: str) -> str:
     """The door check-in code of a registration, derived one-way from its manage token.
 
@@ -64,42 +73,6 @@ def checkin_code_for(token: str) -> str:
     """
     digest = hashlib.sha256(("checkin:" + token).encode("utf-8")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def clean_name(value: object) -> str:
-    """A person's name: text, not empty once trimmed, at most 200 characters, no control chars."""
-    if value is None:
-        raise InvalidInput({"name": [_("Enter your name.")]})
-    if not isinstance(value, str):
-        raise InvalidInput({"name": [_("The name must be text.")]})
-    name = unicodedata.normalize("NFC", value.strip())
-    if not name:
-        raise InvalidInput({"name": [_("Enter your name.")]})
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            {"name": [_("The name is too long (%(max)d characters at most).", max=MAX_NAME_LENGTH)]}
-        )
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in name):
-        raise InvalidInput({"name": [_("The name contains characters that are not allowed.")]})
-    return name
-
-
-def clean_email(value: object) -> tuple[str, str]:
-    """The address as written (domain normalised) and its case-insensitive comparison key."""
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput({"email": [_("The e-mail address must be text.")]})
-    if value is None or not value.strip():
-        raise InvalidInput({"email": [_("Enter your e-mail address.")]})
-    text = value.strip()
-    if len(text) > MAX_EMAIL_LENGTH:
-        raise InvalidInput({"email": [_("This e-mail address is too long.")]})
-    try:
-        checked = validate_email(text, check_deliverability=False)
-    except EmailNotValidError:
-        raise InvalidInput(
-            {"email": [_("Enter a valid e-mail address, like name@example.kz.")]}
-        ) from None
-    return checked.normalized, checked.normalized.casefold()
 
 
 def _check_seats(value: object) -> int:
@@ -166,24 +139,29 @@ def _has_active_registration(event_id: int, email_key: str) -> bool:
     )
 
 
-def _seats_and_queue(event_id: int) -> tuple[int, int]:
-    """Confirmed seats and waiting parties of an event, in one query."""
-    confirmed, waiting = db.session.execute(
-        select(
-            func.coalesce(
-                func.sum(
-                    case((Registration.status == STATUS_CONFIRMED, Registration.seats), else_=0)
-                ),
-                0,
-            ),
-            func.count(case((Registration.status == STATUS_WAITLISTED, 1))),
-        ).where(Registration.event_id == event_id, Registration.status != STATUS_CANCELLED)
-    ).one()
-    return int(confirmed), int(waiting)
-
-
 def _duplicate() -> Conflict:
     return Conflict(_("This e-mail address is already registered for this event."), field="email")
+
+
+def _decide_status(event: Event, seats: int, count: SeatCount, source: str, override: bool) -> str:
+    """Confirmed, waitlisted, or a Conflict saying why neither is possible."""
+    if override or seats <= count.available:
+        return STATUS_CONFIRMED
+    if seats > event.capacity:
+        raise Conflict(
+            _("This event has %(capacity)d seats in all.", capacity=event.capacity), field="seats"
+        )
+    if source == SOURCE_WALK_IN:
+        raise Conflict(
+            _(
+                "Not enough seats are left. Tick “%(label)s” to seat them anyway.",
+                label=_("Add even though the event is full"),
+            ),
+            field="seats",
+        )
+    if event.waitlist_enabled:
+        return STATUS_WAITLISTED
+    raise Conflict(_("Sorry, this event is full."))
 
 
 def register(
@@ -196,12 +174,14 @@ def register(
     source: str,
     now: datetime,
     override_capacity: bool = False,
+    notify: bool = True,
 ) -> RegistrationResult:
     """Register a party: confirmed if seats are left, waitlisted if the event keeps a waitlist.
 
     Raises InvalidInput (bad fields), NotFound (no such event) or Conflict (closed, cancelled,
-    full without a waitlist, or the address already registered). ``override_capacity`` lets
-    staff seat a walk-in party beyond the capacity on purpose.
+    full without a waitlist, or the address already registered). A walk-in party is never
+    waitlisted: it is seated, or refused unless ``override_capacity`` seats it beyond the
+    capacity on purpose. ``notify=False`` queues no mail (the demo season).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown registration source {source!r}")
@@ -214,20 +194,9 @@ def register(
     _check_event_takes_registrations(event, now, source)
     if address_key is not None and _has_active_registration(event.id, address_key):
         raise _duplicate()
+    count = seat_count(event.id)
+    status = _decide_status(event, seats, count, source, override_capacity)
 
-    taken, waiting = _seats_and_queue(event.id)
-    if override_capacity or (taken + seats <= event.capacity and waiting == 0):
-        status = STATUS_CONFIRMED
-    elif seats > event.capacity:
-        raise Conflict(
-            _("This event has %(capacity)d seats in all.", capacity=event.capacity), field="seats"
-        )
-    elif event.waitlist_enabled:
-        status = STATUS_WAITLISTED
-    else:
-        raise Conflict(_("Sorry, this event is full."))
-
-    token = generate_token()
     registration = Registration(
         event_id=event.id,
         name=name,
@@ -237,8 +206,8 @@ def register(
         status=status,
         language=language,
         source=source,
-        token_hash=hash_token(token),
-        checkin_code_hash=hash_token(checkin_code_for(token)),
+        token_hash=hash_token(generate_token()),
+        checkin_code_hash=hash_token(generate_token()),
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == STATUS_CONFIRMED else None,
@@ -250,21 +219,18 @@ def register(
         # The unique index on (event, address) of active registrations: the same answer as
         # the check above, should two requests ever slip past it.
         raise _duplicate() from None
-    # Re-key with a token the outbox can compute again for later mails (promotion, reminder).
+    # Keyed by the row's id, so the outbox can compute the token again for later mails.
     token = registration_manage_token(registration)
     registration.token_hash = hash_token(token)
     registration.checkin_code_hash = hash_token(checkin_code_for(token))
-    mail.enqueue(
-        mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED,
-        registration,
-        now,
-        token=token,
-    )
+    if notify:
+        kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
+        mail.enqueue(kind, registration, now, token=token)
     return RegistrationResult(
         registration=registration,
         token=token,
         status=status,
-        waitlist_position=waiting + 1 if status == STATUS_WAITLISTED else None,
+        waitlist_position=count.waiting_parties + 1 if status == STATUS_WAITLISTED else None,
     )
 
 
@@ -276,7 +242,7 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
     event = lock_event(event.id)
     if event.is_cancelled or event.is_drop_in or now >= event.ends_at:
         return []
-    free = event.capacity - confirmed_seats(event.id)
+    free = seat_count(event.id).free
     waiting = (
         db.session.execute(
             select(Registration)
@@ -319,10 +285,17 @@ def cancel(registration: Registration, now: datetime) -> list[Registration]:
     return promote_waitlist(event, now)
 
 
-def check_in(registration: Registration, staff_id: int | None, now: datetime) -> Registration:
-    """Mark a confirmed party as arrived."""
+def _check_door(registration: Registration) -> None:
+    """What every check-in and undo needs: a confirmed party of an event still on."""
+    if registration.event.is_cancelled:
+        raise Conflict(_("This event has been cancelled."))
     if registration.status != STATUS_CONFIRMED:
         raise Conflict(_("Only confirmed registrations can be checked in."))
+
+
+def check_in(registration: Registration, staff_id: int | None, now: datetime) -> Registration:
+    """Mark a confirmed party as arrived."""
+    _check_door(registration)
     if registration.checked_in_at is not None:
         raise Conflict(_("This registration is already checked in."))
     registration.checked_in_at = now
@@ -334,8 +307,7 @@ def check_in(registration: Registration, staff_id: int | None, now: datetime) ->
 
 def undo_check_in(registration: Registration, now: datetime) -> Registration:
     """Take back a check-in made by mistake."""
-    if registration.status != STATUS_CONFIRMED:
-        raise Conflict(_("Only confirmed registrations can be checked in."))
+    _check_door(registration)
     if registration.checked_in_at is None:
         raise Conflict(_("This registration is not checked in."))
     registration.checked_in_at = None
@@ -343,6 +315,33 @@ def undo_check_in(registration: Registration, now: datetime) -> Registration:
     registration.updated_at = now
     db.session.flush()
     return registration
+
+
+def add_walk_in(
+    event_id: int,
+    *,
+    name: object,
+    seats: object,
+    staff_id: int | None,
+    now: datetime,
+    override_capacity: bool = False,
+) -> Registration:
+    """Seat a party that came without registering, checked in at once.
+
+    Refused when the seats are not free, unless staff seat them beyond the capacity on purpose.
+    """
+    event = lock_event(event_id)
+    result = register(
+        event.id,
+        name=name,
+        email=None,
+        seats=seats,
+        language=event.language,
+        source=SOURCE_WALK_IN,
+        now=now,
+        override_capacity=override_capacity,
+    )
+    return check_in(result.registration, staff_id, now)
 
 
 def _find_by_hash(column: object, secret: object) -> Registration | None:
@@ -375,24 +374,3 @@ def waitlist_position(registration: Registration) -> int | None:
         )
     ).scalar_one()
     return ahead + 1
-
-
-def seats_confirmed(event_id: int) -> int:
-    return confirmed_seats(event_id)
-
-
-__all__ = [
-    "RegistrationResult",
-    "register",
-    "cancel",
-    "promote_waitlist",
-    "check_in",
-    "undo_check_in",
-    "find_by_token",
-    "find_by_checkin_code",
-    "checkin_code_for",
-    "waitlist_position",
-    "seats_confirmed",
-    "clean_name",
-    "clean_email",
-]

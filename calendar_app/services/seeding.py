@@ -1,4 +1,7 @@
-"""Seeding the demo season. Idempotent: what exists already (by slug or title) is left alone."""
+"""Seeding the demo season. Idempotent: what exists already (by slug or title) is left alone.
+
+Registrations go through services/registrations.py like any other (without mail).
+"""
 
 from __future__ import annotations
 
@@ -8,46 +11,47 @@ from sqlalchemy import select
 
 from ..demo_data import BRANCHES, DEMO_NAMES, EVENTS
 from ..extensions import db
-from ..models import Branch, Event, Registration, Venue
-from ..models.registration import STATUS_CONFIRMED
-from ..security import generate_token, hash_token
+from ..models import Branch, Event, Venue
+from ..models.registration import SOURCE_WEB
 from ..timeutil import local_to_utc, to_local
+from ..vocabulary import DEFAULT_TIMEZONE
 from .events import EventData, create_event
+from .registrations import register
 
 
-def seed_demo(now: datetime, timezone_name: str = "Asia/Almaty") -> dict[str, int]:
+def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str, int]:
     """Create the demo branches, rooms and events; returns how many of each were added."""
     added = {"branches": 0, "venues": 0, "events": 0, "registrations": 0}
     branches: dict[str, Branch] = {}
     for spec in BRANCHES:
         branch = db.session.execute(
-            select(Branch).where(Branch.slug == spec["slug"])
+            select(Branch).where(Branch.slug == spec.slug)
         ).scalar_one_or_none()
         if branch is None:
             branch = Branch(
-                slug=spec["slug"],
-                name=spec["name"],
-                address=spec["address"],
-                phone=spec["phone"],
-                email=spec["email"],
+                slug=spec.slug,
+                name=spec.name,
+                address=spec.address,
+                phone=spec.phone,
+                email=spec.email,
                 timezone=timezone_name,
-                translations=spec["translations"],
+                translations=spec.translations,
                 created_at=now,
                 updated_at=now,
             )
             db.session.add(branch)
             db.session.flush()
             added["branches"] += 1
-        branches[spec["slug"]] = branch
+        branches[spec.slug] = branch
         existing = {venue.name for venue in branch.venues}
-        for name, capacity, notes in spec["venues"]:
-            if name not in existing:
+        for room in spec.venues:
+            if room.name not in existing:
                 db.session.add(
                     Venue(
                         branch_id=branch.id,
-                        name=name,
-                        capacity=capacity,
-                        accessibility_notes=notes,
+                        name=room.name,
+                        capacity=room.capacity,
+                        accessibility_notes=room.accessibility_notes,
                         created_at=now,
                         updated_at=now,
                     )
@@ -93,25 +97,16 @@ def seed_demo(now: datetime, timezone_name: str = "Asia/Almaty") -> dict[str, in
         )
         added["events"] += 1
         for index, seats in enumerate(spec.taken):
-            name = DEMO_NAMES[(number + index) % len(DEMO_NAMES)]
-            email = f"demo-{number}-{index}@example.org"
             registered_at = min(now, starts_at) - timedelta(days=1, minutes=index * 7)
-            db.session.add(
-                Registration(
-                    event_id=event.id,
-                    name=name,
-                    email=email,
-                    email_normalized=email,
-                    seats=seats,
-                    status=STATUS_CONFIRMED,
-                    language=spec.language,
-                    source="web",
-                    token_hash=hash_token(generate_token()),
-                    checkin_code_hash=hash_token(generate_token()),
-                    created_at=registered_at,
-                    updated_at=registered_at,
-                    confirmed_at=registered_at,
-                )
+            register(
+                event.id,
+                name=DEMO_NAMES[(number + index) % len(DEMO_NAMES)],
+                email=f"demo-{number}-{index}@example.org",
+                seats=seats,
+                language=spec.language,
+                source=SOURCE_WEB,
+                now=registered_at,
+                notify=False,
             )
             added["registrations"] += 1
         db.session.flush()

@@ -8,26 +8,25 @@ Definitions, per branch and month:
 - waitlist demand: seats of every party that joined the waitlist: those still waiting, those
   promoted later (confirmed after they registered) and those who gave up while waiting (cancelled
   before ever being confirmed).
-Everything comes from two queries, whatever the number of events.
+Everything comes from two queries, whatever the number of events: the events, and their seat
+counts (services/seats.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Branch, Event, Registration
-from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
+from ..models import Branch, Event
 from ..timeutil import local_to_utc, to_local
-from .attendance import CSV_DELIMITER, spreadsheet_safe
+from .seats import SeatCount, seat_counts
+from .spreadsheets import csv_bytes
 
 MAX_MONTHS = 36
 
@@ -111,7 +110,7 @@ def monthly_stats(
         local_month = month_start(to_local(event.starts_at, event.branch.timezone).date())
         if first_month <= local_month <= last_month:
             placed[event.id] = (event, local_month)
-    totals = _registration_totals(placed.keys())
+    counts = seat_counts(placed.keys())
     for event, month in placed.values():
         key = (event.branch_id, month)
         row = by_key.get(key)
@@ -121,17 +120,17 @@ def monthly_stats(
             row.cancelled_events += 1
             continue
         row.events += 1
-        parties, seats, checked_in, waitlisted = totals.get(event.id, (0, 0, 0, 0))
-        row.registrations += parties
-        row.seats += seats
-        row.waitlist_demand += waitlisted
+        count = counts.get(event.id, SeatCount())
+        row.registrations += count.confirmed_parties
+        row.seats += count.confirmed
+        row.waitlist_demand += count.joined_waitlist
         if event.is_drop_in:
             row.attended += event.headcount or 0
         else:
             row.capacity += event.capacity
-            row.attended += checked_in
+            row.attended += count.checked_in
             if event.ends_at <= now:
-                row.no_shows += seats - checked_in
+                row.no_shows += count.confirmed - count.checked_in
     order = {
         branch.id: index for index, branch in enumerate(sorted(branches, key=lambda b: b.name))
     }
@@ -139,58 +138,23 @@ def monthly_stats(
     return report
 
 
-def _registration_totals(event_ids: Iterable[int]) -> dict[int, tuple[int, int, int, int]]:
-    ids = list(event_ids)
-    if not ids:
-        return {}
-    confirmed = Registration.status == STATUS_CONFIRMED
-    joined_waitlist = or_(
-        Registration.status == STATUS_WAITLISTED,
-        and_(confirmed, Registration.confirmed_at > Registration.created_at),
-        and_(Registration.status == STATUS_CANCELLED, Registration.confirmed_at.is_(None)),
-    )
-    rows = db.session.execute(
-        select(
-            Registration.event_id,
-            func.coalesce(func.sum(case((confirmed, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((confirmed, Registration.seats), else_=0)), 0),
-            func.coalesce(
-                func.sum(
-                    case(
-                        (confirmed & Registration.checked_in_at.is_not(None), Registration.seats),
-                        else_=0,
-                    )
-                ),
-                0,
-            ),
-            func.coalesce(func.sum(case((joined_waitlist, Registration.seats), else_=0)), 0),
-        )
-        .where(Registration.event_id.in_(ids))
-        .group_by(Registration.event_id)
-    ).all()
-    return {row[0]: tuple(int(value) for value in row[1:]) for row in rows}  # type: ignore[misc]
-
-
 def stats_csv(report: StatsReport) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(
-        [
-            _("Branch"),
-            _("Month"),
-            _("Events"),
-            _("Cancelled events"),
-            _("Registrations"),
-            _("Seats"),
-            _("Attended"),
-            _("No-shows"),
-            _("Waitlist demand (seats)"),
-        ]
-    )
-    for row in report.rows:
-        writer.writerow(
-            [
-                spreadsheet_safe(row.branch.name),
+    header = [
+        _("Branch"),
+        _("Month"),
+        _("Events"),
+        _("Cancelled events"),
+        _("Registrations"),
+        _("Seats"),
+        _("Attended"),
+        _("No-shows"),
+        _("Waitlist demand (seats)"),
+    ]
+    return csv_bytes(
+        header,
+        (
+            (
+                row.branch.name,
                 row.month.strftime("%Y-%m"),
                 row.events,
                 row.cancelled_events,
@@ -199,6 +163,7 @@ def stats_csv(report: StatsReport) -> bytes:
                 row.attended,
                 row.no_shows,
                 row.waitlist_demand,
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            )
+            for row in report.rows
+        ),
+    )

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ..database import unit_of_work
 from ..extensions import db
+from ..form_errors import apply_errors
 from ..models import Branch, StaffUser, Venue
 from ..services import permissions
 from ..services.branches import (
@@ -26,7 +28,7 @@ from ..services.errors import InvalidInput
 from ..services.staff_accounts import StaffData, create_staff, update_staff
 from ..timeutil import utcnow
 from . import bp
-from .forms import BranchForm, StaffAccountForm, VenueForm, apply_errors
+from .forms import BranchForm, StaffAccountForm, VenueForm
 
 
 def _require_admin() -> None:
@@ -40,12 +42,11 @@ def _render_form(form: Any, title: str, back: str, status: int = 200) -> Any:
 def _save(form: Any, action: Any, message: str, target: str) -> Any:
     """Run a service call; on InvalidInput show the errors and return None."""
     try:
-        action()
+        with unit_of_work():
+            action()
     except InvalidInput as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return None
-    db.session.commit()
     flash(message, "info")
     return redirect(target)
 

@@ -7,7 +7,9 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
+from ..database import unit_of_work
+from ..form_errors import apply_errors
+from ..models import Event
 from ..services.attendance import roster as build_roster
 from ..services.attendance import roster_csv, set_headcount
 from ..services.errors import InvalidInput
@@ -17,18 +19,25 @@ from .events import load_event
 from .forms import ConfirmForm, HeadcountForm, WalkInForm
 
 
-@bp.get("/events/<int:event_id>/roster")
-def roster(event_id: int) -> str:
-    event = load_event(event_id)
-    headcount_form = HeadcountForm(data={"headcount": event.headcount})
-    return render_template(
-        "staff/roster.html",
-        event=event,
-        roster=build_roster(event.id),
-        form=ConfirmForm(),
-        headcount_form=headcount_form,
-        walk_in_form=WalkInForm(),
+def render_roster(event: Event, *, status: int = 200, **forms: Any) -> Any:
+    """The roster page, with the forms a failed POST passes back (their errors shown)."""
+    forms.setdefault("headcount_form", HeadcountForm(data={"headcount": event.headcount}))
+    forms.setdefault("walk_in_form", WalkInForm())
+    return (
+        render_template(
+            "staff/roster.html",
+            event=event,
+            roster=build_roster(event.id),
+            form=ConfirmForm(),
+            **forms,
+        ),
+        status,
     )
+
+
+@bp.get("/events/<int:event_id>/roster")
+def roster(event_id: int) -> Any:
+    return render_roster(load_event(event_id))
 
 
 @bp.get("/events/<int:event_id>/roster.csv")
@@ -58,23 +67,11 @@ def headcount(event_id: int) -> Any:
     form = HeadcountForm()
     if form.validate_on_submit():
         try:
-            set_headcount(event, form.headcount.data, utcnow())
+            with unit_of_work():
+                set_headcount(event, form.headcount.data, utcnow())
         except InvalidInput as error:
-            db.session.rollback()
-            form.headcount.errors = list(form.headcount.errors) + error.errors.get(
-                "headcount", [error.message]
-            )
+            apply_errors(form, error.errors)
         else:
-            db.session.commit()
             flash(_("Head count saved: %(count)d.", count=event.headcount), "info")
             return redirect(url_for("staff.roster", event_id=event.id))
-    return (
-        render_template(
-            "staff/roster.html",
-            event=event,
-            roster=build_roster(event.id),
-            form=ConfirmForm(),
-            headcount_form=form,
-        ),
-        422,
-    )
+    return render_roster(load_event(event_id), status=422, headcount_form=form)

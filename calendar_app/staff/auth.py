@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from limits import parse as parse_limit
 
-from ..extensions import db, limiter
+from ..database import unit_of_work
+from ..extensions import limiter
 from ..services.staff_accounts import authenticate
 from ..timeutil import utcnow
 from . import bp
@@ -86,13 +87,13 @@ def login() -> Any:
             )
             status = 429
         else:
-            staff = authenticate(email, form.password.data or "", utcnow())
+            with unit_of_work():
+                staff = authenticate(email, form.password.data or "", utcnow())
             if staff is None:
                 record_failure(email)
                 form.form_errors.append(_("Wrong e-mail address or password."))
                 status = 401
             else:
-                db.session.commit()
                 login_user(staff, remember=bool(form.remember.data))
                 return redirect(next_path or url_for("staff.dashboard"))
     elif request.method == "POST":

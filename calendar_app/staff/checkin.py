@@ -13,15 +13,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..database import unit_of_work
 from ..extensions import db
+from ..form_errors import apply_errors
 from ..models import Event, Registration
 from ..services import permissions, registrations
-from ..services.attendance import roster as build_roster
-from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services.errors import Conflict, InvalidInput
+from ..services.seats import seat_count
 from ..timeutil import utcnow
 from . import bp
+from .attendance import render_roster
 from .events import load_event
-from .forms import ConfirmForm, HeadcountForm, WalkInForm, apply_errors
+from .forms import ConfirmForm, WalkInForm
 
 
 def _load_registration(registration_id: int) -> Registration:
@@ -41,13 +44,13 @@ def _wants_json() -> bool:
 
 
 def _summary(event: Event) -> str:
-    fill = build_roster(event.id).fill
+    seats = seat_count(event.id)
     return _(
         "%(taken)d of %(capacity)d seats taken, %(present)d checked in, %(waiting)d parties waiting.",
-        taken=fill.confirmed_seats,
-        capacity=event.capacity,
-        present=fill.checked_in_seats,
-        waiting=fill.waitlisted_parties,
+        taken=seats.confirmed,
+        capacity=seats.capacity,
+        present=seats.checked_in,
+        waiting=seats.waiting_parties,
     )
 
 
@@ -69,17 +72,13 @@ def _change(registration_id: int, undo: bool) -> Any:
         abort(400)
     error = None
     try:
-        if registration.event.is_cancelled:
-            raise Conflict(_("This event has been cancelled."))
-        if undo:
-            registrations.undo_check_in(registration, utcnow())
-        else:
-            registrations.check_in(registration, current_user.id, utcnow())
-    except (Conflict, NotFound) as failure:
-        db.session.rollback()
+        with unit_of_work():
+            if undo:
+                registrations.undo_check_in(registration, utcnow())
+            else:
+                registrations.check_in(registration, current_user.id, utcnow())
+    except Conflict as failure:
         error = failure.message
-    else:
-        db.session.commit()
     done = (
         _("Check-in of %(name)s undone.", name=registration.name)
         if undo
@@ -108,14 +107,11 @@ def check_in_by_code(code: str) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            if registration.event.is_cancelled:
-                raise Conflict(_("This event has been cancelled."))
-            registrations.check_in(registration, current_user.id, utcnow())
+            with unit_of_work():
+                registrations.check_in(registration, current_user.id, utcnow())
         except Conflict as failure:
-            db.session.rollback()
             flash(failure.message, "error")
         else:
-            db.session.commit()
             flash(_("%(name)s is checked in.", name=registration.name), "info")
             return redirect(url_for("staff.roster", event_id=registration.event_id))
     return render_template(
@@ -132,47 +128,22 @@ def walk_in(event_id: int) -> Any:
     event = load_event(event_id)
     form = WalkInForm()
     if form.validate_on_submit():
-        override = bool(form.override_capacity.data)
         try:
-            result = registrations.register(
-                event.id,
-                name=form.name.data,
-                email=None,
-                seats=form.seats.data,
-                language=event.language,
-                source="walk_in",
-                now=utcnow(),
-                override_capacity=override,
-            )
-            if result.status != "confirmed":
-                raise Conflict(
-                    _(
-                        "Not enough seats are left. Tick “%(label)s” to seat them anyway.",
-                        label=form.override_capacity.label.text,
-                    ),
-                    field="seats",
+            with unit_of_work():
+                party = registrations.add_walk_in(
+                    event.id,
+                    name=form.name.data,
+                    seats=form.seats.data,
+                    staff_id=current_user.id,
+                    now=utcnow(),
+                    override_capacity=bool(form.override_capacity.data),
                 )
-            registrations.check_in(result.registration, current_user.id, utcnow())
+                name = party.name
         except InvalidInput as error:
-            db.session.rollback()
             apply_errors(form, error.errors)
         except Conflict as error:
-            db.session.rollback()
             apply_errors(form, {error.field or "_": [error.message]})
         else:
-            db.session.commit()
-            flash(_("%(name)s is added and checked in.", name=result.registration.name), "info")
+            flash(_("%(name)s is added and checked in.", name=name), "info")
             return redirect(url_for("staff.roster", event_id=event.id))
-    db.session.rollback()
-    event = load_event(event_id)
-    return (
-        render_template(
-            "staff/roster.html",
-            event=event,
-            roster=build_roster(event.id),
-            form=ConfirmForm(),
-            headcount_form=HeadcountForm(),
-            walk_in_form=form,
-        ),
-        422,
-    )
+    return render_roster(load_event(event_id), status=422, walk_in_form=form)

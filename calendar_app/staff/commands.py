@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from ..database import unit_of_work
 from ..extensions import db
 from ..models import Branch
 from ..services.errors import InvalidInput
@@ -67,18 +68,21 @@ def register_staff_cli(app: Flask) -> None:
             password=password,
         )
         try:
-            if existing is None:
-                staff = create_staff(data, utcnow())
-                verb = "Created"
-            else:
-                staff = update_staff(existing, data, utcnow())
-                verb = "Updated"
+            with unit_of_work():
+                if existing is None:
+                    staff = create_staff(data, utcnow())
+                    verb = "Created"
+                else:
+                    staff = update_staff(existing, data, utcnow())
+                    verb = "Updated"
+                scope = (
+                    "all branches"
+                    if staff.is_admin
+                    else ", ".join(branch.slug for branch in staff.branches)
+                )
         except InvalidInput as error:
-            db.session.rollback()
             messages = "; ".join(
                 f"{field}: {message}" for field, items in error.errors.items() for message in items
             )
             raise click.ClickException(messages) from None
-        db.session.commit()
-        scope = "all branches" if staff.is_admin else ", ".join(b.slug for b in staff.branches)
         click.echo(f"{verb} staff account {staff.email} ({scope}).")

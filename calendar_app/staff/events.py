@@ -12,16 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ..database import unit_of_work
 from ..extensions import db
+from ..form_errors import apply_errors
 from ..models import Branch, Event
-from ..models.event import LANGUAGES
 from ..services import permissions
-from ..services.attendance import Fill, fill_for
 from ..services.errors import Conflict, InvalidInput
 from ..services.events import EventData, cancel_event, create_event, update_event
+from ..services.seats import availabilities, seat_count
 from ..timeutil import local_to_utc, to_local, utcnow
+from ..vocabulary import LANGUAGES
 from . import bp
-from .forms import ConfirmForm, EventForm, apply_errors
+from .forms import ConfirmForm, EventForm
 
 DASHBOARD_LIMIT = 200
 
@@ -49,13 +51,9 @@ def dashboard() -> str:
         .limit(DASHBOARD_LIMIT)
     )
     events = db.session.execute(permissions.limit_to_branches(query, current_user)).scalars().all()
-    fills = fill_for(event.id for event in events)
     return render_template(
         "staff/dashboard.html",
-        events=events,
-        fills=fills,
-        empty_fill=Fill(),
-        now=now,
+        listings=availabilities(list(events), now),
         many_branches=current_user.is_admin or len(current_user.branches) > 1,
     )
 
@@ -149,13 +147,12 @@ def new_event() -> Any:
         branch = next(branch for branch in branches if branch.id == form.branch_id.data)
         permissions.require_branch(current_user, branch.id)
         try:
-            event = create_event(branch, _event_data(form, branch.timezone), utcnow())
+            with unit_of_work():
+                event = create_event(branch, _event_data(form, branch.timezone), utcnow())
         except InvalidInput as error:
-            db.session.rollback()
             apply_errors(form, error.errors)
             status = 422
         else:
-            db.session.commit()
             flash(_("The event “%(title)s” is planned.", title=event.title), "info")
             return redirect(url_for("staff.roster", event_id=event.id))
     elif form.is_submitted():
@@ -201,17 +198,15 @@ def edit_event(event_id: int) -> Any:
         )
     elif form.validate():
         try:
-            update_event(event, _event_data(form, zone), utcnow())
+            with unit_of_work():
+                update_event(event, _event_data(form, zone), utcnow())
         except InvalidInput as error:
-            db.session.rollback()
             apply_errors(form, error.errors)
             status = 422
         except Conflict as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
             status = 409
         else:
-            db.session.commit()
             flash(_("The changes are saved."), "info")
             return redirect(url_for("staff.roster", event_id=event.id))
     else:
@@ -225,13 +220,12 @@ def cancel_event_view(event_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            cancel_event(event, utcnow())
+            with unit_of_work():
+                cancel_event(event, utcnow())
         except Conflict as error:
-            db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             flash(_("The event “%(title)s” is cancelled.", title=event.title), "info")
         return redirect(url_for("staff.roster", event_id=event.id))
-    fill = fill_for([event.id]).get(event.id, Fill())
-    return render_template("staff/event_cancel.html", event=event, form=form, fill=fill)
+    seats = seat_count(event.id)
+    return render_template("staff/event_cancel.html", event=event, form=form, seats=seats)

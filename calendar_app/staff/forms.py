@@ -132,13 +132,3 @@ class WalkInForm(FlaskForm):
 
 class HeadcountForm(FlaskForm):
     headcount = IntegerField(_l("People present"), validators=[InputRequired()])
-
-
-def apply_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
-    """Show a service's InvalidInput errors next to the form's fields (or above the form)."""
-    for name, messages in errors.items():
-        field = form._fields.get(name)
-        if field is None or name == "csrf_token":
-            form.form_errors.extend(messages)
-        else:
-            field.errors = list(field.errors) + list(messages)

@@ -1,0 +1,150 @@
+"""How the seats of events stand, from one query, and what a visitor can get now.
+
+``seat_counts`` is the only query that counts seats: the pages, the API, rosters, statistics and
+the rules in services/registrations.py (which alone changes seats) all read it. Templates show
+what it says (seats left, the registration window, how full) instead of computing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+
+from ..extensions import db
+from ..models import Event, Registration
+from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
+
+# Where an event's registration window stands at a given moment.
+WINDOW_NONE = "none"  # drop-in or cancelled: nobody registers
+WINDOW_NOT_YET_OPEN = "not_yet_open"
+WINDOW_OPEN = "open"
+WINDOW_CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    """The seats of one event: confirmed, waiting, checked in, and what is free."""
+
+    capacity: int = 0
+    confirmed: int = 0  # seats of confirmed parties
+    confirmed_parties: int = 0
+    waiting: int = 0  # seats of waiting parties
+    waiting_parties: int = 0
+    checked_in: int = 0  # seats of confirmed parties that arrived
+    joined_waitlist: int = 0  # seats of every party that ever waited (demand, for statistics)
+
+    @property
+    def free(self) -> int:
+        """Seats nobody holds; staff may seat a walk-in there."""
+        return max(0, self.capacity - self.confirmed)
+
+    @property
+    def available(self) -> int:
+        """What a newcomer can get: free seats, but none while anyone waits for them."""
+        return 0 if self.waiting_parties else self.free
+
+    @property
+    def fill_percent(self) -> int:
+        """Confirmed seats as a share of the capacity, 0 to 100 (a full meter when none)."""
+        if self.capacity <= 0:
+            return 100
+        return min(100, round(100 * self.confirmed / self.capacity))
+
+
+def _sum_seats(condition: object) -> object:
+    return func.coalesce(func.sum(case((condition, Registration.seats), else_=0)), 0)
+
+
+def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
+    """A SeatCount for every existing event of ``event_ids``, in one grouped query."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    confirmed = Registration.status == STATUS_CONFIRMED
+    waiting = Registration.status == STATUS_WAITLISTED
+    joined_waitlist = or_(
+        waiting,
+        and_(confirmed, Registration.confirmed_at > Registration.created_at),
+        and_(Registration.status == STATUS_CANCELLED, Registration.confirmed_at.is_(None)),
+    )
+    rows = db.session.execute(
+        select(
+            Event.id,
+            Event.capacity,
+            _sum_seats(confirmed),
+            func.count(case((confirmed, 1))),
+            _sum_seats(waiting),
+            func.count(case((waiting, 1))),
+            _sum_seats(and_(confirmed, Registration.checked_in_at.is_not(None))),
+            _sum_seats(joined_waitlist),
+        )
+        .outerjoin(Registration, Registration.event_id == Event.id)
+        .where(Event.id.in_(ids))
+        .group_by(Event.id, Event.capacity)
+    ).all()
+    return {row[0]: SeatCount(*(int(value) for value in row[1:])) for row in rows}
+
+
+def seat_count(event_id: int) -> SeatCount:
+    """The SeatCount of one event (all zeros if there is no such event)."""
+    return seat_counts([event_id]).get(event_id, SeatCount())
+
+
+def registration_window(event: Event, now: datetime) -> str:
+    """Where the event's registration window stands at ``now`` (seats aside)."""
+    if event.is_cancelled or event.is_drop_in:
+        return WINDOW_NONE
+    if event.opens_at is not None and now < event.opens_at:
+        return WINDOW_NOT_YET_OPEN
+    return WINDOW_OPEN if now < event.effective_closes_at else WINDOW_CLOSED
+
+
+@dataclass(frozen=True)
+class Availability:
+    """An event with what a visitor needs to know about taking part, at one moment."""
+
+    event: Event
+    seats: SeatCount
+    window: str
+
+    @property
+    def seats_left(self) -> int | None:
+        """Seats a new party can get now; None for drop-in events."""
+        return None if self.event.is_drop_in else self.seats.available
+
+    @property
+    def registration_open(self) -> bool:
+        return self.window == WINDOW_OPEN
+
+    @property
+    def not_yet_open(self) -> bool:
+        return self.window == WINDOW_NOT_YET_OPEN
+
+    @property
+    def window_closed(self) -> bool:
+        return self.window == WINDOW_CLOSED
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left is not None and self.seats_left <= 0
+
+
+def availabilities(events: list[Event], now: datetime) -> list[Availability]:
+    """Availability of already loaded events (one query for all of them)."""
+    counts = seat_counts(event.id for event in events)
+    return [
+        Availability(
+            event=event,
+            seats=counts.get(event.id, SeatCount(capacity=event.capacity)),
+            window=registration_window(event, now),
+        )
+        for event in events
+    ]
+
+
+def availability(event: Event, now: datetime) -> Availability:
+    """Seats left and the registration window of one event."""
+    return availabilities([event], now)[0]

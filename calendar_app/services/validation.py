@@ -1,0 +1,71 @@
+"""Checks every service shares: control characters, e-mail addresses and people's names.
+
+Each caller words its own refusal; what counts as valid is decided here, once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from .errors import InvalidInput
+
+MAX_NAME_LENGTH = 200
+MAX_EMAIL_LENGTH = 254
+# C0 and C1 controls, DEL and lone surrogates; text that may span lines keeps tab, LF and CR.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Names also refuse format characters (bidi overrides, zero-width joiners), surrogates,
+# private-use and unassigned code points: they would disguise a name on the roster.
+_NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether ``text`` holds a control character (tab and line breaks allowed if multiline)."""
+    return bool((_CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL).search(text))
+
+
+def normalized_address(text: str) -> str | None:
+    """The address with its domain normalised, or None when it is not a valid address."""
+    if not text or len(text) > MAX_EMAIL_LENGTH or has_control_characters(text):
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def clean_name(value: object) -> str:
+    """A person's name: text, not empty once trimmed, at most 200 characters, no control chars."""
+    if value is None:
+        raise InvalidInput({"name": [_("Enter your name.")]})
+    if not isinstance(value, str):
+        raise InvalidInput({"name": [_("The name must be text.")]})
+    name = unicodedata.normalize("NFC", value.strip())
+    if not name:
+        raise InvalidInput({"name": [_("Enter your name.")]})
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            {"name": [_("The name is too long (%(max)d characters at most).", max=MAX_NAME_LENGTH)]}
+        )
+    if any(unicodedata.category(char) in _NAME_REFUSED_CATEGORIES for char in name):
+        raise InvalidInput({"name": [_("The name contains characters that are not allowed.")]})
+    return name
+
+
+def clean_email(value: object) -> tuple[str, str]:
+    """A visitor's address as written (domain normalised) and its case-insensitive key."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput({"email": [_("The e-mail address must be text.")]})
+    if value is None or not value.strip():
+        raise InvalidInput({"email": [_("Enter your e-mail address.")]})
+    text = value.strip()
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise InvalidInput({"email": [_("This e-mail address is too long.")]})
+    address = normalized_address(text)
+    if address is None:
+        raise InvalidInput({"email": [_("Enter a valid e-mail address, like name@example.kz.")]})
+    return address, address.casefold()
