@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import build_config
+from .config import load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(build_config(app.instance_path, test_config))
+    load_config(app, test_config)
 
     from .database import engine_options, init_database
 

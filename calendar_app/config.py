@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
+from .vocabulary import DEFAULT_TIMEZONE
+
 BOOLEAN_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
 INTEGER_KEYS = ("MAIL_PORT",)
 STRING_KEYS = (
@@ -58,7 +62,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "OUTBOX_RETRY_DELAYS": "30,120,600,3600",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
-        "DEFAULT_TIMEZONE": "Asia/Almaty",
+        "DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
         "DEFAULT_LOCALE": "kk",
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -66,15 +70,6 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "EVENTS_PER_PAGE": 20,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
-
-
-def load_instance_config(instance_path: str) -> dict[str, Any]:
-    path = Path(instance_path) / "config.py"
-    if not path.exists():
-        return {}
-    namespace: dict[str, Any] = {"__file__": str(path)}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-    return {key: value for key, value in namespace.items() if key.isupper()}
 
 
 def load_environment() -> dict[str, Any]:
@@ -102,12 +97,14 @@ def ensure_secret_key(instance_path: str) -> str:
     return key
 
 
-def build_config(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, Any]:
-    config = default_config(instance_path)
-    config.update(load_instance_config(instance_path))
-    config.update(load_environment())
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Layer the sources on ``app.config``, each overriding the one before, then check types."""
+    config = app.config
+    config.from_mapping(default_config(app.instance_path))
+    config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
+    config.from_mapping(load_environment())
     if test_config:
-        config.update(test_config)
+        config.from_mapping(test_config)
     for key in BOOLEAN_KEYS:
         config[key] = parse_bool(config[key])
     for key in INTEGER_KEYS:
@@ -116,12 +113,11 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None) -> dict
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     if not config.get("SECRET_KEY"):
         try:
-            config["SECRET_KEY"] = ensure_secret_key(instance_path)
+            config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
         except FileExistsError:
-            config["SECRET_KEY"] = ensure_secret_key(instance_path)
+            config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
     config["MAIL_SUPPRESS_SEND"] = False
-    return config
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,25 +8,25 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Branch, Event, Venue
 from ..models.event import STATUS_SCHEDULED
+from ..vocabulary import DEFAULT_TIMEZONE
 from .errors import InvalidInput
 from .events import MAX_CAPACITY
+from .validation import has_control_characters, normalized_address
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
 class BranchData:
     slug: str
     name: str
-    timezone: str = "Asia/Almaty"
+    timezone: str = DEFAULT_TIMEZONE
     address: str = ""
     phone: str = ""
     email: str = ""
@@ -45,7 +45,7 @@ def _text(errors: dict[str, list[str]], name: str, value: str | None, limit: int
     text = (value or "").strip()
     if len(text) > limit:
         errors.setdefault(name, []).append(_("Use at most %(count)d characters.", count=limit))
-    elif CONTROL_CHARACTERS.search(text) or (limit <= 300 and "\n" in text):
+    elif has_control_characters(text, multiline=limit > 300):
         errors.setdefault(name, []).append(_("Remove the control characters."))
     return text
 
@@ -86,10 +86,11 @@ def _validate_branch(data: BranchData, existing: Branch | None) -> dict[str, str
     if "timezone" not in errors and not valid_timezone(clean["timezone"]):
         errors["timezone"] = [_("Unknown time zone (use a name like Asia/Almaty).")]
     if clean["email"] and "email" not in errors:
-        try:
-            clean["email"] = validate_email(clean["email"], check_deliverability=False).normalized
-        except EmailNotValidError:
+        address = normalized_address(clean["email"])
+        if address is None:
             errors["email"] = [_("This is not a valid e-mail address.")]
+        else:
+            clean["email"] = address
     if clean["website"] and "website" not in errors:
         parts = urlsplit(clean["website"])
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -7,13 +7,11 @@ a dummy hash of the same cost, so the answer takes as long as for a real account
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -21,12 +19,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Branch, StaffUser
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput
+from .validation import has_control_characters, normalized_address
 
 DEFAULT_PASSWORD_METHOD = "scrypt:131072:8:1"
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -61,13 +59,10 @@ def normalise_email(value: str) -> str:
     text = (value or "").strip()
     if not text:
         raise InvalidInput({"email": [_("An e-mail address is required.")]})
-    if CONTROL_CHARACTERS.search(text) or len(text) > 254:
+    address = normalized_address(text)
+    if address is None:
         raise InvalidInput({"email": [_("This is not a valid e-mail address.")]})
-    try:
-        result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError:
-        raise InvalidInput({"email": [_("This is not a valid e-mail address.")]}) from None
-    return result.normalized.lower()
+    return address.lower()
 
 
 def check_password_rules(password: str) -> list[str]:
@@ -80,7 +75,7 @@ def check_password_rules(password: str) -> list[str]:
         errors.append(
             _("The password may have at most %(count)d characters.", count=MAX_PASSWORD_LENGTH)
         )
-    if CONTROL_CHARACTERS.search(password):
+    if has_control_characters(password):
         errors.append(_("The password must not contain control characters."))
     return errors
 
@@ -93,13 +88,6 @@ def find_staff_by_email(email: str) -> StaffUser | None:
     return db.session.execute(
         select(StaffUser).where(func.lower(StaffUser.email) == address)
     ).scalar_one_or_none()
-
-
-def get_staff(staff_id: int) -> StaffUser:
-    staff = db.session.get(StaffUser, staff_id)
-    if staff is None:
-        raise NotFound(_("No such staff account."))
-    return staff
 
 
 def _branches(branch_ids: Iterable[int]) -> list[Branch]:
@@ -124,7 +112,7 @@ def _validate(data: StaffData, existing: StaffUser | None) -> tuple[str, list[Br
         errors.update(error.errors)
         email = ""
     name = (data.name or "").strip()
-    if len(name) > 200 or CONTROL_CHARACTERS.search(name):
+    if len(name) > 200 or has_control_characters(name):
         errors.setdefault("name", []).append(_("Use at most 200 printable characters."))
     if email:
         other = find_staff_by_email(email)
@@ -200,16 +188,3 @@ def authenticate(email: str, password: str, now: datetime) -> StaffUser | None:
 
 def needs_rehash(password_hash: str) -> bool:
     return not password_hash.startswith(password_method() + "$")
-
-
-__all__ = [
-    "StaffData",
-    "authenticate",
-    "create_staff",
-    "update_staff",
-    "find_staff_by_email",
-    "get_staff",
-    "hash_password",
-    "normalise_email",
-    "check_password_rules",
-]

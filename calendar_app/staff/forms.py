@@ -18,8 +18,16 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..models.event import AUDIENCES, CATEGORIES, LANGUAGES, REGISTRATION_KINDS
-from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS
+from ..models.event import REGISTRATION_KINDS
+from ..vocabulary import (
+    AUDIENCE_LABELS,
+    AUDIENCES,
+    CATEGORIES,
+    CATEGORY_LABELS,
+    DEFAULT_TIMEZONE,
+    LANGUAGE_LABELS,
+    LANGUAGES,
+)
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REGISTRATION_LABELS = {
@@ -109,7 +117,7 @@ class BranchForm(FlaskForm):
     slug = StringField(_l("Short name in addresses (slug)"), validators=[InputRequired()])
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    timezone = StringField(_l("Time zone"), validators=[InputRequired()], default="Asia/Almaty")
+    timezone = StringField(_l("Time zone"), validators=[InputRequired()], default=DEFAULT_TIMEZONE)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300)])
