@@ -10,13 +10,19 @@ port="${PORT:-5000}"
 export BASE_URL="${BASE_URL:-http://$host:$port}"
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
-worker_pid=""
-if .venv/bin/flask --help 2>/dev/null | grep -q outbox-worker; then
-  .venv/bin/flask outbox-worker &
-  worker_pid=$!
-  trap '[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null' EXIT
-fi
+.venv/bin/flask outbox-worker &
+worker_pid=$!
+# Served by gunicorn as in production (several worker processes sharing the SQLite file).
+.venv/bin/gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" --access-logfile - app:app &
+server_pid=$!
+trap 'kill "$worker_pid" "$server_pid" 2>/dev/null' EXIT
+for _ in $(seq 1 50); do
+  if .venv/bin/python -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://$host:$port/" 2>/dev/null; then
+    break
+  fi
+  sleep 0.2
+done
 echo
 echo "Library events is running at $BASE_URL/  (Ctrl+C stops it)"
 echo
-.venv/bin/flask run --host "$host" --port "$port"
+wait "$server_pid"

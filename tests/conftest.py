@@ -23,6 +23,13 @@ from calendar_app.extensions import db
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 BASE_URL = "https://events.example.kz"
+# Tests of state shared across processes need a Redis server: scripts/test.sh starts a throwaway
+# one and .ci/run points at the machine's. Unset: those tests skip; set but down: they fail.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+requires_redis = pytest.mark.skipif(
+    not TEST_REDIS_URL,
+    reason="TEST_REDIS_URL is not set (scripts/test.sh starts a throwaway Redis for these tests)",
+)
 
 
 def _worker_id(request: pytest.FixtureRequest) -> str:
@@ -97,6 +104,18 @@ def _empty_all_tables() -> None:
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))
     db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """TEST_REDIS_URL, checked once: a Redis that was asked for but does not answer fails."""
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=5).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"TEST_REDIS_URL is set but Redis is unreachable: {error}")
+    return TEST_REDIS_URL
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from itertools import count
 from typing import Any
 
 from calendar_app.extensions import db
-from calendar_app.models import Branch, Event, Venue
+from calendar_app.models import Branch, Event, Registration, Venue
+from calendar_app.security import generate_token, hash_token
 from calendar_app.services.events import EventData, create_event
 
 NOW = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)  # 11:00 in Almaty
@@ -69,3 +70,50 @@ def make_event(
         **fields,
     )
     return create_event(branch, data, now)
+
+
+def make_registration(
+    event_id: int,
+    name: str = "Visitor",
+    *,
+    seats: int = 1,
+    status: str = "confirmed",
+    email: str | None = "",
+    language: str = "kk",
+    created_at: datetime = NOW,
+    confirmed_at: datetime | None | bool = True,
+    checked_in_at: datetime | None = None,
+    source: str = "web",
+    token: str | None = None,
+    flush: bool = True,
+) -> Registration:
+    """A registration row as services/registrations.py would leave it, written directly.
+
+    For tests that read seats, rosters and statistics: no rules are applied. ``email=""`` makes
+    a unique address, None none at all; ``token`` (else a random one) is the manage token whose
+    hash is stored.
+    """
+    token = token or generate_token()
+    address = email if email != "" else f"{token[:10].lower()}@example.kz"
+    if confirmed_at is True:
+        confirmed_at = created_at if status == "confirmed" else None
+    registration = Registration(
+        event_id=event_id,
+        name=name,
+        email=address,
+        email_normalized=address.lower() if address else None,
+        seats=seats,
+        status=status,
+        language=language,
+        source=source,
+        token_hash=hash_token(token),
+        checkin_code_hash=hash_token("checkin:" + token),
+        created_at=created_at,
+        updated_at=created_at,
+        confirmed_at=confirmed_at or None,
+        checked_in_at=checked_in_at,
+    )
+    db.session.add(registration)
+    if flush:
+        db.session.flush()
+    return registration

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from calendar_app.extensions import db
-from calendar_app.models import Branch, Registration, StaffUser
-from calendar_app.security import generate_token, hash_token
+from calendar_app.models import Branch, StaffUser
 from tests.factories import NOW
 
 PASSWORD = "correct horse battery"
@@ -54,40 +52,3 @@ def log_in(client: FlaskClient, staff: StaffUser | str | None) -> FlaskClient:
             session["_user_id"] = staff if isinstance(staff, str) else staff.get_id()
             session["_fresh"] = True
     return client
-
-
-def add_registration(
-    event_id: int,
-    name: str = "Visitor",
-    *,
-    seats: int = 1,
-    status: str = "confirmed",
-    email: str | None = "",
-    created_at: datetime = NOW,
-    confirmed_at: datetime | None | bool = True,
-    checked_in_at: datetime | None = None,
-    source: str = "web",
-) -> Registration:
-    """A registration row as services/registrations.py would leave it (for reading tests)."""
-    token = generate_token()
-    address = email if email != "" else f"{token[:10].lower()}@example.kz"
-    if confirmed_at is True:
-        confirmed_at = created_at if status == "confirmed" else None
-    registration = Registration(
-        event_id=event_id,
-        name=name,
-        email=address,
-        email_normalized=address.lower() if address else None,
-        seats=seats,
-        status=status,
-        source=source,
-        token_hash=hash_token(token),
-        checkin_code_hash=hash_token("checkin" + token),
-        created_at=created_at,
-        updated_at=created_at,
-        confirmed_at=confirmed_at or None,
-        checked_in_at=checked_in_at,
-    )
-    db.session.add(registration)
-    db.session.flush()
-    return registration

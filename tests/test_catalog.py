@@ -9,32 +9,16 @@ import pytest
 from calendar_app.extensions import db
 from calendar_app.models import Registration
 from calendar_app.models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
-from calendar_app.security import generate_token, hash_token
 from calendar_app.services import catalog
 from calendar_app.services.catalog import EventFilters, parse_filters, parse_month, parse_page
 from calendar_app.services.errors import InvalidInput, NotFound
 from calendar_app.services.events import cancel_event
 from calendar_app.services.seats import availability
-from tests.factories import NOW, make_branch, make_event, make_venue
+from tests.factories import NOW, make_branch, make_event, make_registration, make_venue
 
 
 def add_registration(event, seats: int, status: str = STATUS_CONFIRMED) -> Registration:
-    token = generate_token()
-    registration = Registration(
-        event_id=event.id,
-        name="Visitor",
-        email=f"{token[:8]}@example.org",
-        email_normalized=f"{token[:8].lower()}@example.org",
-        seats=seats,
-        status=status,
-        token_hash=hash_token(token),
-        checkin_code_hash=hash_token("c" + token),
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    db.session.add(registration)
-    db.session.flush()
-    return registration
+    return make_registration(event.id, seats=seats, status=status)
 
 
 # --- parsing (needs the database only for the branch check) ---------------------------------

@@ -12,11 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from calendar_app.extensions import db
-from calendar_app.models import Branch, Event, Registration
-from calendar_app.security import hash_token
+from calendar_app.models import Branch, Event
 from calendar_app.services.events import cancel_event
-from tests.factories import NOW, make_branch, make_event, make_venue
-from tests.test_catalog import add_registration
+from tests.factories import NOW, make_branch, make_event, make_registration, make_venue
 
 KUTADGU = "«Құтадғу білік» жаңа аудармасына әдеби талдау"
 SHAM = "Ақберен Елгезектің «Шексіздік сыртындағы шам» кітабының тұсаукесері"
@@ -194,8 +192,8 @@ def test_event_page_shows_local_time_place_and_details(data, client):
             capacity=30,
             description="Жүсіп Баласағұн **дастаны**.\n\n<script>alert(1)</script>",
         )
-        add_registration(event, 3)
-        add_registration(event, 2)
+        make_registration(event.id, seats=3)
+        make_registration(event.id, seats=2)
         event_id = event.id
 
     page = main_of(client.get(f"/events/{event_id}?lang=ru"))
@@ -392,27 +390,11 @@ def _season(count: int, start: int = 0) -> int:
         )
     db.session.add_all(events)
     db.session.flush()
-    registrations = []
     for number, event in enumerate(events):
         for seats, status in [(1 + number % 3, "confirmed")] + (
             [(1, "waitlisted")] if number % 7 == 0 else []
         ):
-            token = f"{start}-{number}-{status}"
-            registrations.append(
-                Registration(
-                    event_id=event.id,
-                    name="Visitor",
-                    email=f"{token}@example.org",
-                    email_normalized=f"{token}@example.org",
-                    seats=seats,
-                    status=status,
-                    token_hash=hash_token(token),
-                    checkin_code_hash=hash_token("c" + token),
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-            )
-    db.session.add_all(registrations)
+            make_registration(event.id, seats=seats, status=status, flush=False)
     db.session.flush()
     return events[0].id
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -11,10 +10,10 @@ from sqlalchemy import func, select
 from calendar_app.extensions import db
 from calendar_app.models import Registration
 from calendar_app.timeutil import utcnow
+from tests.conftest import TEST_REDIS_URL, requires_redis
 from tests.factories import make_event
 
 LIMITED = {"RATELIMIT_ENABLED": True, "REGISTRATION_RATE_LIMIT": "3 per minute"}
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -77,9 +76,10 @@ def test_failed_attempts_count_too(app, client, event_id):
     assert stored(app) == 0
 
 
-@pytest.mark.parametrize("app_config", [{**LIMITED, "RATELIMIT_STORAGE_URI": REDIS_URL}])
+@requires_redis
+@pytest.mark.parametrize("app_config", [{**LIMITED, "RATELIMIT_STORAGE_URI": TEST_REDIS_URL}])
 def test_limits_are_kept_in_redis_and_shared_by_processes(
-    app, client, event_id, database_url, tmp_path
+    redis_url, app, client, event_id, database_url, tmp_path
 ):
     """A second app (another process would be the same) sees the hits counted by the first."""
     from calendar_app import create_app
@@ -90,7 +90,7 @@ def test_limits_are_kept_in_redis_and_shared_by_processes(
         assert attempt(client, event_id, number, address=address).status_code == 303
     other = create_app(
         make_test_config(
-            database_url, tmp_path / "other", **LIMITED, RATELIMIT_STORAGE_URI=REDIS_URL
+            database_url, tmp_path / "other", **LIMITED, RATELIMIT_STORAGE_URI=redis_url
         )
     )
     response = attempt(other.test_client(), event_id, 9, api=True, address=address)

@@ -16,8 +16,8 @@ from calendar_app.services import registrations as regs
 from calendar_app.services.events import cancel_event
 from calendar_app.services.seats import seat_count
 from calendar_app.timeutil import to_local, utcnow
-from tests.factories import make_branch, make_event, make_venue
-from tests.staff_support import add_registration, log_in, make_staff
+from tests.factories import make_branch, make_event, make_registration, make_venue
+from tests.staff_support import log_in, make_staff
 
 
 def sign_up(event_id, name, seats=1, email=None, **extra):
@@ -243,14 +243,14 @@ def test_head_count_for_drop_in_events(app, client, door):
 
 def test_roster_csv_opens_in_excel_and_cannot_inject_formulas(app, client, door):
     with app.app_context():
-        add_registration(
+        make_registration(
             door["event"], '=HYPERLINK("http://evil.example","click")', email="a@example.kz"
         )
-        add_registration(door["event"], "+7 700 000 00 00", email="b@example.kz")
-        add_registration(door["event"], "-2+3", email="c@example.kz")
-        add_registration(door["event"], "@SUM(A1:A2)", email="d@example.kz")
-        add_registration(door["event"], "\tTabbed", email="e@example.kz")
-        add_registration(door["event"], 'Шексіздік; «сыртындағы» "шам"', email="f@example.kz")
+        make_registration(door["event"], "+7 700 000 00 00", email="b@example.kz")
+        make_registration(door["event"], "-2+3", email="c@example.kz")
+        make_registration(door["event"], "@SUM(A1:A2)", email="d@example.kz")
+        make_registration(door["event"], "\tTabbed", email="e@example.kz")
+        make_registration(door["event"], 'Шексіздік; «сыртындағы» "шам"', email="f@example.kz")
         db.session.commit()
     response = client.get(f"/staff/events/{door['event']}/roster.csv")
     assert response.status_code == 200

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -23,10 +22,9 @@ from calendar_app.services.staff_accounts import (
     update_staff,
 )
 from calendar_app.staff.auth import safe_next
+from tests.conftest import requires_redis
 from tests.factories import NOW, make_branch
 from tests.staff_support import CHEAP_METHOD, PASSWORD, log_in, make_staff
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -287,15 +285,16 @@ def test_staff_account_rules(ctx):
     assert db.session.execute(db.select(db.func.count(StaffUser.id))).scalar_one() == 1
 
 
+@requires_redis
 class TestRateLimitAcrossProcesses:
     """Failures counted by one process lock the account for another (Redis storage)."""
 
     @pytest.fixture
-    def app_config(self):
+    def app_config(self, redis_url):
         return {
             "STAFF_PASSWORD_METHOD": CHEAP_METHOD,
             "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_STORAGE_URI": redis_url,
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}-",
             "STAFF_LOGIN_ACCOUNT_LIMIT": "3 per 15 minutes",
             "STAFF_LOGIN_ADDRESS_LIMIT": "50 per 15 minutes",

@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from calendar_app.extensions import db
-from calendar_app.models import Branch, Event, Registration, Venue
-from calendar_app.security import generate_token, hash_token
+from calendar_app.models import Branch, Event, Venue
 from calendar_app.timeutil import utcnow
-from tests.factories import NOW, make_branch, make_event, make_venue
+from tests.factories import make_branch, make_event, make_registration, make_venue
 from tests.staff_support import log_in, make_staff
 
 
@@ -178,24 +177,7 @@ def test_an_overlap_names_the_event_in_the_way(app, client, setup):
 
 
 def add_confirmed(event_id: int, seats: int, name: str = "Visitor") -> None:
-    token = generate_token()
-    db.session.add(
-        Registration(
-            event_id=event_id,
-            name=name,
-            email=f"{token[:8].lower()}@example.kz",
-            email_normalized=f"{token[:8].lower()}@example.kz",
-            seats=seats,
-            status="confirmed",
-            source="web",
-            token_hash=hash_token(token),
-            checkin_code_hash=hash_token("c" + token),
-            created_at=NOW,
-            updated_at=NOW,
-            confirmed_at=NOW,
-        )
-    )
-    db.session.flush()
+    make_registration(event_id, name, seats=seats)
 
 
 def test_editing_time_raises_sequence_and_capacity_stays_above_confirmed_seats(app, client, setup):

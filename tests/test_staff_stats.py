@@ -12,8 +12,8 @@ from calendar_app.extensions import db
 from calendar_app.models import Branch
 from calendar_app.services.events import cancel_event
 from calendar_app.services.stats import monthly_stats
-from tests.factories import make_branch, make_event
-from tests.staff_support import add_registration, log_in, make_staff
+from tests.factories import make_branch, make_event, make_registration
+from tests.staff_support import log_in, make_staff
 
 MAY_10 = datetime(2026, 5, 10, 13, 0, tzinfo=UTC)  # 18:00 in Almaty
 LATER = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -30,9 +30,9 @@ def seeded(app):
         children = make_branch("children", name="Children's library")
         other = make_branch("other", name="Other branch")
         first = make_event(children, starts_at=MAY_10, capacity=10, title="Құтадғу білік")
-        add_registration(first.id, "Checked in", seats=3, checked_in_at=MAY_10)
-        add_registration(first.id, "No show", seats=2)
-        add_registration(
+        make_registration(first.id, "Checked in", seats=3, checked_in_at=MAY_10)
+        make_registration(first.id, "No show", seats=2)
+        make_registration(
             first.id,
             "Promoted",
             seats=1,
@@ -40,28 +40,28 @@ def seeded(app):
             confirmed_at=at(3),
             checked_in_at=MAY_10,
         )
-        add_registration(first.id, "Still waiting", seats=2, status="waitlisted")
-        add_registration(
+        make_registration(first.id, "Still waiting", seats=2, status="waitlisted")
+        make_registration(
             first.id, "Cancelled with a seat", seats=4, status="cancelled", confirmed_at=at(1)
         )
-        add_registration(
+        make_registration(
             first.id, "Gave up waiting", seats=1, status="cancelled", confirmed_at=None
         )
         drop_in = make_event(children, starts_at=at(20), registration="none", capacity=0)
         drop_in.headcount = 25
         called_off = make_event(children, starts_at=at(22), capacity=10)
-        add_registration(called_off.id, "Of a cancelled event", seats=3)
+        make_registration(called_off.id, "Of a cancelled event", seats=3)
         cancel_event(called_off, at(2))
         # 23:30 on 31 May in Almaty is still May there ...
         late = make_event(children, starts_at=datetime(2026, 5, 31, 18, 30, tzinfo=UTC), minutes=20)
-        add_registration(late.id, "Late one", seats=2)
+        make_registration(late.id, "Late one", seats=2)
         # ... and 00:30 on 1 June in Almaty (19:30 UTC on 31 May) is June.
         june = make_event(children, starts_at=datetime(2026, 5, 31, 19, 30, tzinfo=UTC))
-        add_registration(june.id, "June party", seats=4)
+        make_registration(june.id, "June party", seats=4)
         april = make_event(children, starts_at=datetime(2026, 4, 30, 18, 0, tzinfo=UTC))
-        add_registration(april.id, "April party", seats=1)
+        make_registration(april.id, "April party", seats=1)
         elsewhere = make_event(other, starts_at=MAY_10, capacity=50)
-        add_registration(elsewhere.id, "Other branch party", seats=4, checked_in_at=MAY_10)
+        make_registration(elsewhere.id, "Other branch party", seats=4, checked_in_at=MAY_10)
         staff = make_staff("children@example.kz", branches=[children])
         admin = make_staff("admin@example.kz", is_admin=True)
         db.session.commit()

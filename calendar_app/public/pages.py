@@ -27,7 +27,6 @@ from ..services.seats import availability
 from ..timeutil import to_local, utcnow
 from . import bp
 
-MAX_DATABASE_ID = 2**31 - 1  # larger ids cannot exist (and would overflow PostgreSQL's integer)
 FORM_FIELDS = ("q", "branch", "category", "audience", "from", "to")
 
 
@@ -116,8 +115,6 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
 
 @bp.get("/events/<int:event_id>")
 def event_detail(event_id: int) -> Any:
-    if event_id > MAX_DATABASE_ID:
-        abort(404)
     return render_event_page(catalog.get_event(event_id))
 
 

@@ -41,6 +41,7 @@ MAX_QUERY_LENGTH = 200
 MAX_VALUE_LENGTH = 100
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
+MAX_DATABASE_ID = 2**31 - 1  # larger ids cannot exist (and would overflow PostgreSQL's integer)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -294,6 +295,8 @@ def month_bounds(first_day: date, zone: str) -> tuple[datetime, datetime]:
 
 def get_event(event_id: int) -> Event:
     """An event with branch and venue loaded; NotFound if there is none."""
+    if not 1 <= event_id <= MAX_DATABASE_ID:
+        raise NotFound(_("There is no such event."))
     event = db.session.execute(
         select(Event)
         .options(joinedload(Event.branch), joinedload(Event.venue))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -35,20 +36,22 @@ def _require_admin() -> None:
     permissions.require_admin(current_user)
 
 
-def _render_form(form: Any, title: str, back: str, status: int = 200) -> Any:
+def _form_page(form: Any, action: Callable[[], object], saved: str, title: str, back: str) -> Any:
+    """The form; a valid POST runs ``action`` as one unit of work and goes ``back``.
+
+    InvalidInput from ``action`` shows its messages beside the fields and changes nothing.
+    """
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                action()
+        except InvalidInput as error:
+            apply_errors(form, error.errors)
+        else:
+            flash(saved, "info")
+            return redirect(back)
+    status = 422 if form.is_submitted() else 200
     return render_template("staff/admin_form.html", form=form, title=title, back=back), status
-
-
-def _save(form: Any, action: Any, message: str, target: str) -> Any:
-    """Run a service call; on InvalidInput show the errors and return None."""
-    try:
-        with unit_of_work():
-            action()
-    except InvalidInput as error:
-        apply_errors(form, error.errors)
-        return None
-    flash(message, "info")
-    return redirect(target)
 
 
 @bp.get("/admin/")
@@ -88,17 +91,13 @@ def _branch_data(form: BranchForm) -> BranchData:
 def new_branch() -> Any:
     _require_admin()
     form = BranchForm()
-    if form.validate_on_submit():
-        done = _save(
-            form,
-            lambda: create_branch(_branch_data(form), utcnow()),
-            _("The branch is added."),
-            url_for("staff.admin_index"),
-        )
-        if done:
-            return done
-    status = 422 if form.is_submitted() else 200
-    return _render_form(form, _("New branch"), url_for("staff.admin_index"), status)
+    return _form_page(
+        form,
+        lambda: create_branch(_branch_data(form), utcnow()),
+        _("The branch is added."),
+        _("New branch"),
+        url_for("staff.admin_index"),
+    )
 
 
 @bp.route("/admin/branches/<int:branch_id>/edit", methods=["GET", "POST"])
@@ -106,18 +105,12 @@ def edit_branch(branch_id: int) -> Any:
     _require_admin()
     branch = db.session.get(Branch, branch_id) or abort(404)
     form = BranchForm(obj=branch)
-    if form.validate_on_submit():
-        done = _save(
-            form,
-            lambda: update_branch(branch, _branch_data(form), utcnow()),
-            _("The branch is saved."),
-            url_for("staff.admin_index"),
-        )
-        if done:
-            return done
-    status = 422 if form.is_submitted() else 200
-    return _render_form(
-        form, _("Edit %(name)s", name=branch.name), url_for("staff.admin_index"), status
+    return _form_page(
+        form,
+        lambda: update_branch(branch, _branch_data(form), utcnow()),
+        _("The branch is saved."),
+        _("Edit %(name)s", name=branch.name),
+        url_for("staff.admin_index"),
     )
 
 
@@ -145,18 +138,13 @@ def _venue_data(form: VenueForm) -> VenueData:
 def new_venue(branch_id: int) -> Any:
     branch = _load_branch(branch_id)
     form = VenueForm()
-    back = url_for("staff.venues", branch_id=branch.id)
-    if form.validate_on_submit():
-        done = _save(
-            form,
-            lambda: create_venue(branch, _venue_data(form), utcnow()),
-            _("The room is added."),
-            back,
-        )
-        if done:
-            return done
-    status = 422 if form.is_submitted() else 200
-    return _render_form(form, _("New room in %(branch)s", branch=branch.name), back, status)
+    return _form_page(
+        form,
+        lambda: create_venue(branch, _venue_data(form), utcnow()),
+        _("The room is added."),
+        _("New room in %(branch)s", branch=branch.name),
+        url_for("staff.venues", branch_id=branch.id),
+    )
 
 
 @bp.route("/admin/rooms/<int:venue_id>/edit", methods=["GET", "POST"])
@@ -164,18 +152,13 @@ def edit_venue(venue_id: int) -> Any:
     venue = db.session.get(Venue, venue_id) or abort(404)
     permissions.require_venue(current_user, venue)
     form = VenueForm(obj=venue)
-    back = url_for("staff.venues", branch_id=venue.branch_id)
-    if form.validate_on_submit():
-        done = _save(
-            form,
-            lambda: update_venue(venue, _venue_data(form), utcnow()),
-            _("The room is saved."),
-            back,
-        )
-        if done:
-            return done
-    status = 422 if form.is_submitted() else 200
-    return _render_form(form, _("Edit room %(name)s", name=venue.name), back, status)
+    return _form_page(
+        form,
+        lambda: update_venue(venue, _venue_data(form), utcnow()),
+        _("The room is saved."),
+        _("Edit room %(name)s", name=venue.name),
+        url_for("staff.venues", branch_id=venue.branch_id),
+    )
 
 
 def _staff_form(staff: StaffUser | None) -> StaffAccountForm:
@@ -204,17 +187,13 @@ def _staff_data(form: StaffAccountForm) -> StaffData:
 def new_staff() -> Any:
     _require_admin()
     form = _staff_form(None)
-    if form.validate_on_submit():
-        done = _save(
-            form,
-            lambda: create_staff(_staff_data(form), utcnow()),
-            _("The account is created."),
-            url_for("staff.admin_index"),
-        )
-        if done:
-            return done
-    status = 422 if form.is_submitted() else 200
-    return _render_form(form, _("New staff account"), url_for("staff.admin_index"), status)
+    return _form_page(
+        form,
+        lambda: create_staff(_staff_data(form), utcnow()),
+        _("The account is created."),
+        _("New staff account"),
+        url_for("staff.admin_index"),
+    )
 
 
 @bp.route("/admin/staff/<int:staff_id>/edit", methods=["GET", "POST"])
@@ -222,20 +201,19 @@ def edit_staff(staff_id: int) -> Any:
     _require_admin()
     staff = db.session.get(StaffUser, staff_id) or abort(404)
     form = _staff_form(staff)
-    if form.validate_on_submit():
+
+    def save() -> None:
         data = _staff_data(form)
         if staff.id == current_user.id and not (data.is_admin and data.active):
-            form.is_admin.errors = [_("You cannot take away your own administrator access.")]
-        else:
-            done = _save(
-                form,
-                lambda: update_staff(staff, data, utcnow()),
-                _("The account is saved."),
-                url_for("staff.admin_index"),
+            raise InvalidInput(
+                {"is_admin": [_("You cannot take away your own administrator access.")]}
             )
-            if done:
-                return done
-    status = 422 if form.is_submitted() else 200
-    return _render_form(
-        form, _("Edit %(email)s", email=staff.email), url_for("staff.admin_index"), status
+        update_staff(staff, data, utcnow())
+
+    return _form_page(
+        form,
+        save,
+        _("The account is saved."),
+        _("Edit %(email)s", email=staff.email),
+        url_for("staff.admin_index"),
     )

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..form_errors import apply_errors
 from ..models import Branch, Event
 from ..services import permissions
+from ..services.catalog import get_event
 from ..services.errors import Conflict, InvalidInput
 from ..services.events import EventData, cancel_event, create_event, update_event
 from ..services.seats import availabilities, seat_count
@@ -30,14 +31,7 @@ DASHBOARD_LIMIT = 200
 
 def load_event(event_id: int) -> Event:
     """The event if it exists (404) and belongs to one of my branches (403)."""
-    event = db.session.execute(
-        select(Event)
-        .options(joinedload(Event.branch), joinedload(Event.venue))
-        .where(Event.id == event_id)
-    ).scalar_one_or_none()
-    if event is None:
-        abort(404)
-    return permissions.require_event(current_user, event)
+    return permissions.require_event(current_user, get_event(event_id))
 
 
 @bp.get("/")
