@@ -53,7 +53,7 @@ from calendar_app.database import read_only_transactions  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Branch, Event, Venue  # noqa: E402
 from calendar_app.public.feeds import body_cache  # noqa: E402
-from calendar_app.services import feeds  # noqa: E402
+from calendar_app.services import feed_queries, feed_text, ical  # noqa: E402
 
 BASE_URL = "https://events.example.kz"
 SLUG = "central-children"
@@ -135,26 +135,26 @@ def seed(count: int, now: datetime) -> int:
 
 
 def build_ours(branch_id: int, now: datetime) -> bytes:
-    events = feeds.feed_events(branch_id, feeds.FeedFilters(), now)
-    return feeds.build_feed(events, name="Орталық балалар кітапханасы", base_url=BASE_URL)
+    events = feed_queries.feed_events(branch_id, feed_queries.FeedFilters(), now)
+    return ical.build_feed(events, name="Орталық балалар кітапханасы", base_url=BASE_URL)
 
 
 def prepared_values(events: list[Event]) -> list[dict]:
     """Everything the feed shows, computed before the clock starts for icalendar alone."""
-    labels = feeds.Labels()
+    labels = ical.Labels()
     return [
         {
-            "uid": feeds.event_uid(event.id, BASE_URL),
+            "uid": ical.event_uid(event.id, BASE_URL),
             "stamp": event.updated_at,
             "created": event.created_at,
             "sequence": event.sequence,
             "start": event.starts_at.astimezone(ZoneInfo(event.branch.timezone)),
             "end": event.ends_at.astimezone(ZoneInfo(event.branch.timezone)),
             "summary": event.title,
-            "description": feeds.plain_text(event.description),
-            "location": feeds.event_location(event),
+            "description": feed_text.plain_text(event.description),
+            "location": ical.event_location(event),
             "categories": [labels.category(event.category), labels.audience(event.audience)],
-            "url": feeds.event_url(event.id, BASE_URL),
+            "url": ical.event_url(event.id, BASE_URL),
             "status": "CANCELLED" if event.status == "cancelled" else "CONFIRMED",
         }
         for event in events
@@ -164,7 +164,7 @@ def prepared_values(events: list[Event]) -> list[dict]:
 def build_icalendar_alone(values: list[dict], first: datetime, last: datetime) -> bytes:
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
-    calendar.add("PRODID", feeds.PRODID)
+    calendar.add("PRODID", ical.PRODID)
     calendar.calendar_name = "Орталық балалар кітапханасы"
     calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(timedelta(hours=1)))
@@ -202,14 +202,14 @@ def best_of(repeats: int, function) -> tuple[float, object]:
 
 def measure_builds(app, branch_id: int, now: datetime, repeats: int) -> dict[str, float]:
     def cold() -> bytes:
-        feeds.vevent_cache.clear()
-        feeds.plain_text.cache_clear()
-        feeds._vtimezone_bytes.cache_clear()
+        ical.vevent_cache.clear()
+        feed_text.plain_text.cache_clear()
+        ical._vtimezone_bytes.cache_clear()
         db.session.expire_all()
         return build_ours(branch_id, now)
 
     with app.app_context(), read_only_transactions():
-        events = feeds.feed_events(branch_id, feeds.FeedFilters(), now)
+        events = feed_queries.feed_events(branch_id, feed_queries.FeedFilters(), now)
         values = prepared_values(events)
         first, last = events[0].starts_at, events[-1].ends_at + timedelta(days=366)
         ours_times, alone_times = [], []

@@ -1,9 +1,10 @@
 """Text written by staff (event and branch descriptions): Markdown in, safe HTML out.
 
-Markdown is rendered with the ``markdown`` package and the result is sanitised with ``nh3``: only
-a small set of formatting tags survives, links keep only http(s)/mailto/tel targets and get
-``rel="nofollow noopener noreferrer"``, headings are shifted down so that a description never
-competes with the page's own ``h1``/``h2``. Raw HTML typed by staff is escaped, not interpreted.
+Markdown is rendered with ``mistune`` (CommonMark, as the calendar text in services/feed_text.py)
+and the result is sanitised with ``nh3``: only a small set of formatting tags survives, links
+keep only http(s)/mailto/tel targets and get ``rel="nofollow noopener noreferrer"``, headings are
+shifted down so that a description never competes with the page's own ``h1``/``h2``. Raw HTML
+typed by staff is escaped, not interpreted.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import markdown
+import mistune
 import nh3
 from markupsafe import Markup
+from mistune.renderers.html import HTMLRenderer
+from mistune.util import safe_entity
 
 ALLOWED_TAGS = frozenset(
     {
@@ -43,13 +46,17 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
-class _EscapeHtml(markdown.extensions.Extension):
-    """Treat raw HTML in the source as text."""
+class _Renderer(HTMLRenderer):
+    """mistune's HTML with raw HTML shown as text, but entity references (``&amp;``) still
+    read as the characters they name, as in any other Markdown text."""
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (markdown's API)
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
+    def text(self, text: str) -> str:
+        return safe_entity(text)
 
+
+# Every link target is passed on as written: nh3 alone decides which schemes stay (mistune would
+# replace the others with a "#harmful-link" of its own).
+_markdown = mistune.create_markdown(renderer=_Renderer(escape=True, allow_harmful_protocols=True))
 
 CACHE_SIZE = 1024  # rendered texts kept per process; descriptions change rarely
 
@@ -65,7 +72,7 @@ def render_markdown(source: str | None) -> Markup:
 def _render_markdown(source: str) -> Markup:
     """Rendering is pure and costs milliseconds, so results are kept by their source text."""
     text = unicodedata.normalize("NFC", source)
-    html = markdown.markdown(text, extensions=[_EscapeHtml(), "sane_lists"], output_format="html")
+    html = _markdown(text)
     html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
     cleaned = nh3.clean(
         html,
@@ -86,7 +93,7 @@ def plain_excerpt(source: str | None, limit: int = 200) -> str:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _plain_excerpt(source: str, limit: int) -> str:
-    html = markdown.markdown(unicodedata.normalize("NFC", source), extensions=[_EscapeHtml()])
+    html = _markdown(unicodedata.normalize("NFC", source))
     text = " ".join(nh3.clean(html, tags=set()).split())
     text = Markup(text).unescape()
     if len(text) <= limit:

@@ -128,9 +128,9 @@ def with_private_zone_names(body: bytes) -> bytes:
 def clear_feed_caches() -> None:
     """Tests reuse ids and timestamps in fresh databases; caches must not carry over."""
     from calendar_app.public.feeds import body_cache, validator_memo
-    from calendar_app.services import feeds
+    from calendar_app.services import feed_text, ical
 
-    feeds.vevent_cache.clear()
-    feeds.plain_text.cache_clear()
+    ical.vevent_cache.clear()
+    feed_text.plain_text.cache_clear()
     body_cache.clear()
     validator_memo.clear()

@@ -13,7 +13,7 @@ import pytest
 from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
 from calendar_app.security import hash_token
-from calendar_app.services import feeds
+from calendar_app.services import feed_queries, feed_text, ical
 from calendar_app.services.errors import InvalidInput
 from calendar_app.services.events import EventData, cancel_event, update_event
 from tests.conftest import BASE_URL
@@ -32,7 +32,7 @@ TRICKY = "Құтадғу білік, «Шексіздік»; a\\b \\n not a newl
 
 
 def build(events: list[Event], name: str = "All events") -> bytes:
-    return feeds.build_feed(events, name=name, base_url=BASE_URL)
+    return ical.build_feed(events, name=name, base_url=BASE_URL)
 
 
 def data_of(event: Event, **changes) -> EventData:
@@ -142,7 +142,7 @@ def test_uids_are_unique_and_stable(branch, may_event):
         f"event-{may_event.id}@events.example.kz",
         f"event-{other.id}@events.example.kz",
     ]
-    feeds.vevent_cache.clear()
+    ical.vevent_cache.clear()
     assert [e.uid for e in parse_all(build([may_event, other]))["vobject"]] == uids
 
 
@@ -150,8 +150,8 @@ def test_stamps_come_from_the_stored_update_time_and_builds_are_identical(branch
     body = build([may_event])
     assert property_lines(body, "DTSTAMP") == ["DTSTAMP:20250401T093000Z"]
     assert property_lines(body, "LAST-MODIFIED") == ["LAST-MODIFIED:20250401T093000Z"]
-    feeds.vevent_cache.clear()
-    feeds.plain_text.cache_clear()
+    ical.vevent_cache.clear()
+    feed_text.plain_text.cache_clear()
     assert build([may_event]) == body
 
 
@@ -213,8 +213,10 @@ def test_event_properties_location_url_categories_and_no_seats(branch, may_event
     )
     db.session.flush()
     db.session.expire_all()
-    reloaded = feeds.feed_events(branch.id, feeds.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC))
-    feeds.vevent_cache.clear()
+    reloaded = feed_queries.feed_events(
+        branch.id, feed_queries.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC)
+    )
+    ical.vevent_cache.clear()
     assert build(reloaded) == body
     assert b"Aigerim" not in body
 
@@ -253,7 +255,9 @@ def test_sequence_rises_on_move_and_cancellation_but_not_on_a_title_edit(branch,
         assert events[0].location.startswith("Reading hall, ")
 
     cancelled = cancel_event(relocated, datetime(2025, 4, 5, tzinfo=UTC))
-    in_feed = feeds.feed_events(branch.id, feeds.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC))
+    in_feed = feed_queries.feed_events(
+        branch.id, feed_queries.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC)
+    )
     assert [event.id for event in in_feed] == [cancelled.id]
     body = build(in_feed)
     for events in parse_all(body).values():
@@ -264,17 +268,17 @@ def test_sequence_rises_on_move_and_cancellation_but_not_on_a_title_edit(branch,
 
 def test_a_rebuild_after_one_change_serializes_only_that_event(branch):
     events = [make_event(branch, starts_at=NOW + timedelta(days=3 + i)) for i in range(5)]
-    feeds.vevent_cache.clear()
+    ical.vevent_cache.clear()
     first = build(events)
-    assert feeds.vevent_cache.misses == 5
+    assert ical.vevent_cache.misses == 5
     assert build(events) == first
-    assert feeds.vevent_cache.misses == 5
+    assert ical.vevent_cache.misses == 5
     update_event(events[2], data_of(events[2], title="Changed"), NOW + timedelta(hours=1))
     second = build(events)
-    assert feeds.vevent_cache.misses == 6
+    assert ical.vevent_cache.misses == 6
     assert second != first and b"SUMMARY:Changed" in second
-    assert feeds.build_feed(events, name="All events", base_url="https://other.example") != second
-    assert feeds.vevent_cache.misses == 11
+    assert ical.build_feed(events, name="All events", base_url="https://other.example") != second
+    assert ical.vevent_cache.misses == 11
 
 
 def test_feed_window_keeps_the_recent_past_and_the_whole_future(branch):
@@ -282,7 +286,7 @@ def test_feed_window_keeps_the_recent_past_and_the_whole_future(branch):
     old = make_event(branch, starts_at=now - timedelta(days=45), now=now - timedelta(days=60))
     recent = make_event(branch, starts_at=now - timedelta(days=20), now=now - timedelta(days=60))
     future = make_event(branch, starts_at=now + timedelta(days=900), now=now)
-    selected = feeds.feed_events(None, feeds.FeedFilters(), now)
+    selected = feed_queries.feed_events(None, feed_queries.FeedFilters(), now)
     assert [event.id for event in selected] == [recent.id, future.id]
     assert old.id not in [event.id for event in selected]
 
@@ -290,49 +294,62 @@ def test_feed_window_keeps_the_recent_past_and_the_whole_future(branch):
 def test_filters_by_category_and_audience_and_refuses_unknown_values(branch):
     concert = make_event(branch, category="concert", audience="adults")
     make_event(branch, category="master_class", audience="children")
-    chosen = feeds.feed_events(None, feeds.parse_feed_filters({"category": "concert"}), NOW)
+    chosen = feed_queries.feed_events(
+        None, feed_queries.parse_feed_filters({"category": "concert"}), NOW
+    )
     assert [event.id for event in chosen] == [concert.id]
     assert (
-        feeds.feed_events(
-            None, feeds.parse_feed_filters({"category": "concert", "audience": "children"}), NOW
+        feed_queries.feed_events(
+            None,
+            feed_queries.parse_feed_filters({"category": "concert", "audience": "children"}),
+            NOW,
         )
         == []
     )
-    assert feeds.parse_feed_filters({"category": "", "audience": ""}) == feeds.FeedFilters()
+    assert (
+        feed_queries.parse_feed_filters({"category": "", "audience": ""})
+        == feed_queries.FeedFilters()
+    )
     for bad in ({"category": "party"}, {"audience": "x" * 10_000}, {"category": "concert\x00"}):
         with pytest.raises(InvalidInput):
-            feeds.parse_feed_filters(bad)
+            feed_queries.parse_feed_filters(bad)
 
 
 def test_validator_is_steady_and_moves_with_every_change_a_feed_shows(branch):
     concert = make_event(branch, category="concert", now=NOW)
-    filters = feeds.FeedFilters(category="concert")
-    first, branch_id = feeds.feed_validator(branch.slug, filters, NOW, BASE_URL, "en")
+    filters = feed_queries.FeedFilters(category="concert")
+    first, branch_id = feed_queries.feed_validator(branch.slug, filters, NOW, BASE_URL, "en")
     assert branch_id == branch.id
     assert (
-        feeds.feed_validator(branch.slug, filters, NOW + timedelta(hours=2), BASE_URL, "en")[0]
+        feed_queries.feed_validator(branch.slug, filters, NOW + timedelta(hours=2), BASE_URL, "en")[
+            0
+        ]
         == first
     )
     assert (
-        feeds.feed_validator(branch.slug, filters, NOW, "https://other.example", "en")[0] != first
+        feed_queries.feed_validator(branch.slug, filters, NOW, "https://other.example", "en")[0]
+        != first
     )
-    assert feeds.feed_validator(branch.slug, feeds.FeedFilters(), NOW, BASE_URL, "en")[0] != first
+    assert (
+        feed_queries.feed_validator(branch.slug, feed_queries.FeedFilters(), NOW, BASE_URL, "en")[0]
+        != first
+    )
 
     later = NOW + timedelta(minutes=5)
     update_event(concert, data_of(concert, category="exhibition"), later)
-    moved = feeds.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
+    moved = feed_queries.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
     assert moved.etag != first.etag
     # The event left the filtered feed: Last-Modified moves all the same.
     assert moved.last_modified == later
 
     branch.updated_at = later + timedelta(minutes=1)
     db.session.flush()
-    renamed = feeds.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
+    renamed = feed_queries.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
     assert renamed.etag != moved.etag
 
 
 def test_invitation_publishes_with_a_no_reply_organizer_and_no_attendee(branch, may_event):
-    body = feeds.build_event_invitation(may_event, BASE_URL)
+    body = ical.build_event_invitation(may_event, BASE_URL)
     lines = unfolded(body)
     assert "METHOD:PUBLISH" in lines
     organizer = property_lines(body, "ORGANIZER")

@@ -11,7 +11,7 @@ from werkzeug.http import http_date, parse_date
 from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
 from calendar_app.security import generate_token, hash_token
-from calendar_app.services import feeds
+from calendar_app.services import ical
 from calendar_app.services.events import EventData, cancel_event, update_event
 from calendar_app.timeutil import utcnow
 from tests.conftest import BASE_URL
@@ -283,12 +283,12 @@ def test_unchanged_feed_is_answered_with_one_query(client, season, count_queries
 
 def test_rebuild_after_one_change_serializes_one_event(client, season):
     client.get("/calendar.ics")
-    misses = feeds.vevent_cache.misses
+    misses = ical.vevent_cache.misses
     event = db.session.get(Event, season["recent"].id)
     update_event(event, data_of(event, title="Renamed"), utcnow())
     db.session.commit()
     body = client.get("/calendar.ics").data
-    assert feeds.vevent_cache.misses == misses + 1
+    assert ical.vevent_cache.misses == misses + 1
     assert "SUMMARY:Renamed" in unfolded(body)
 
 

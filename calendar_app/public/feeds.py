@@ -3,32 +3,32 @@
 Every response first settles its ETag and Last-Modified, before anything is built: list feeds
 read the database's change marker (one constant-time query) and reuse the validator computed by
 the aggregate over their events while the marker stays the same; a matching conditional request
-gets a 304 with nothing built. Otherwise the whole body is reused from a
-process-local cache while the ETag stays the same, and only rebuilt (from cached VEVENTs, see
-services/feeds.py) when the data changed. Each worker process keeps its own cache.
+gets a 304 with nothing built. Otherwise the whole body is reused from a process-local cache
+while the ETag stays the same, and only rebuilt (from cached VEVENTs, see services/ical.py) when
+the data changed. Each worker process keeps its own caches.
 """
 
 from __future__ import annotations
 
 import gzip
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import urlencode
 
+from cachetools import LRUCache, TLRUCache
 from flask import Response, current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 from werkzeug.http import http_date, parse_date, parse_etags
 
+from ..caches import LockedCache
 from ..extensions import db
 from ..localization import localized
 from ..models import Branch, Event
 from ..models.event import AUDIENCES, CATEGORIES
-from ..services import feeds
+from ..services import feed_queries, feed_text, ical
 from ..services.errors import InvalidInput
 from ..services.registrations import find_by_token
 from ..timeutil import utcnow
@@ -41,85 +41,44 @@ DEFAULT_VALIDATOR_TTL = 60.0
 MAX_EVENT_ID = 2**31 - 1
 
 
-class _BodyCache:
-    """Whole feed bodies by feed identity, each valid for one ETag; gzipped copies made once."""
+class _Bodies(NamedTuple):
+    """A feed's body for one ETag, and its gzipped copy once a client has asked for it."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Hashable, dict[str, object]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable, etag: str, encoding: str) -> bytes | None:
-        with self.lock:
-            entry = self.items.get(key)
-            if entry is None or entry["etag"] != etag:
-                return None
-            self.items.move_to_end(key)
-            return entry.get(encoding)  # type: ignore[return-value]
-
-    def put(self, key: Hashable, etag: str, encoding: str, body: bytes) -> None:
-        with self.lock:
-            entry = self.items.get(key)
-            if entry is None or entry["etag"] != etag:
-                entry = self.items[key] = {"etag": etag}
-            entry[encoding] = body
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
+    etag: str
+    plain: bytes
+    gzipped: bytes | None = None
 
 
-body_cache = _BodyCache(BODY_CACHE_SIZE)
+# Whole feed bodies by feed identity, each valid for one ETag.
+body_cache: LockedCache[_Bodies] = LockedCache(LRUCache(BODY_CACHE_SIZE))
 
 
-class _ValidatorMemo:
-    """A feed's validator, reused while the database's change marker stays the same.
+class _Remembered(NamedTuple):
+    """A feed's validator and branch id, valid while the database's change marker stays."""
 
-    Saves the aggregate over the feed's events on the many polls of an unchanged feed. Entries
-    also expire after FEED_VALIDATOR_TTL seconds, which bounds the damage if a change were ever
-    stamped with an older time than the latest one (hosts with skewed clocks).
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Hashable, tuple] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable, marker: tuple) -> tuple | None:
-        with self.lock:
-            entry = self.items.get(key)
-            if entry is None or entry[0] != marker or entry[1] < time.monotonic():
-                return None
-            return entry[2]
-
-    def put(self, key: Hashable, marker: tuple, ttl: float, value: tuple) -> None:
-        with self.lock:
-            self.items[key] = (marker, time.monotonic() + ttl, value)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
+    marker: tuple
+    ttl: float
+    found: tuple[feed_queries.Validator | None, int | None]
 
 
-validator_memo = _ValidatorMemo(BODY_CACHE_SIZE)
+# Saves the aggregate over a feed's events on the many polls of an unchanged feed. Entries also
+# expire after FEED_VALIDATOR_TTL seconds, which bounds the damage if a change were ever stamped
+# with an older time than the latest one (hosts with skewed clocks).
+validator_memo: LockedCache[_Remembered] = LockedCache(
+    TLRUCache(BODY_CACHE_SIZE, ttu=lambda _key, remembered, now: now + remembered.ttl)
+)
 
 
 def _language() -> str:
     """The feed's language: ``?lang=`` when it names one we have, else the site's default.
     Titles, descriptions, labels and the calendar name all follow it."""
-    return feeds.parse_feed_language(request.args, current_app.config["DEFAULT_LOCALE"])
+    return feed_queries.parse_feed_language(request.args, current_app.config["DEFAULT_LOCALE"])
 
 
-def _labels(language: str) -> feeds.Labels:
+def _labels(language: str) -> ical.Labels:
     """Category and audience names in the feed's language."""
     with force_locale(language):
-        return feeds.Labels(
+        return ical.Labels(
             language=language,
             categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
             audiences={key: str(label) for key, label in AUDIENCE_LABELS.items()},
@@ -147,7 +106,7 @@ def _not_modified(etags: tuple[str, ...], last_modified: datetime, now: datetime
 
 
 def _respond(
-    validator: feeds.Validator,
+    validator: feed_queries.Validator,
     cache_key: Hashable,
     build: Callable[[], bytes],
     now: datetime,
@@ -165,17 +124,16 @@ def _respond(
     if _not_modified(etags, validator.last_modified, now):
         return Response(status=304, headers=headers)
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], cache_key)
-    body = body_cache.get(key, validator.etag, encoding)
-    if body is None:
-        plain = body_cache.get(key, validator.etag, "identity")
-        if plain is None:
-            plain = build()
-            body_cache.put(key, validator.etag, "identity", plain)
-        body = plain
-        if encoding == "gzip":
-            body = gzip.compress(plain, compresslevel=6, mtime=0)
-            body_cache.put(key, validator.etag, encoding, body)
+    bodies = body_cache.get(key)
+    if bodies is None or bodies.etag != validator.etag:
+        bodies = _Bodies(validator.etag, build())
+        body_cache.put(key, bodies)
+    body = bodies.plain
     if encoding == "gzip":
+        if bodies.gzipped is None:
+            bodies = bodies._replace(gzipped=gzip.compress(body, compresslevel=6, mtime=0))
+            body_cache.put(key, bodies)
+        body = bodies.gzipped
         headers["Content-Encoding"] = "gzip"
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -190,38 +148,39 @@ def _bad_filter(error: InvalidInput) -> Response:
 def _list_feed(slug: str | None) -> Response:
     now = utcnow()
     try:
-        filters = feeds.parse_feed_filters(request.args, _)
+        filters = feed_queries.parse_feed_filters(request.args, _)
         language = _language()
     except InvalidInput as error:
         return _bad_filter(error)
     base_url = current_app.config["BASE_URL"]
-    marker = feeds.change_marker()
+    marker = feed_queries.change_marker()
     memo_key = (
         current_app.config["SQLALCHEMY_DATABASE_URI"],
         slug,
         filters.cache_key(),
-        feeds.window_start(now),
+        feed_queries.window_start(now),
         base_url,
         language,
     )
-    remembered = validator_memo.get(memo_key, marker)
-    if remembered is None:
-        remembered = feeds.feed_validator(slug, filters, now, base_url, language)
-        if remembered[0] is not None:
-            ttl = current_app.config.get("FEED_VALIDATOR_TTL", DEFAULT_VALIDATOR_TTL)
-            validator_memo.put(memo_key, marker, ttl, remembered)
-    validator, branch_id = remembered
+    remembered = validator_memo.get(memo_key)
+    if remembered is None or remembered.marker != marker:
+        found = feed_queries.feed_validator(slug, filters, now, base_url, language)
+        ttl = current_app.config.get("FEED_VALIDATOR_TTL", DEFAULT_VALIDATOR_TTL)
+        remembered = _Remembered(marker, ttl, found)
+        if found[0] is not None:
+            validator_memo.put(memo_key, remembered)
+    validator, branch_id = remembered.found
     if validator is None:
         raise NotFound(_("No such branch."))
 
     def build() -> bytes:
-        events = feeds.feed_events(branch_id, filters, now)
+        events = feed_queries.feed_events(branch_id, filters, now)
         if slug is None:
             name = _calendar_name(language)
         else:
             branch = db.session.get(Branch, branch_id)
             name = _calendar_name(language, branch.name)
-        return feeds.build_feed(events, name=name, base_url=base_url, labels=_labels(language))
+        return ical.build_feed(events, name=name, base_url=base_url, labels=_labels(language))
 
     return _respond(validator, ("feed", slug, filters.cache_key(), language), build, now)
 
@@ -236,36 +195,35 @@ def branch_feed(slug: str) -> Response:
     return _list_feed(slug)
 
 
-def _event_feed(event_id: int, kind: str, filename: str) -> Response:
+def _event_feed(event_id: int) -> Response:
+    """One event's calendar file, served as a download."""
     now = utcnow()
-    try:
-        language = _language()
-    except InvalidInput as error:
-        return _bad_filter(error)
+    language = _language()
     base_url = current_app.config["BASE_URL"]
-    validator = feeds.event_validator(event_id, base_url, language)
+    validator = feed_queries.event_validator(event_id, base_url, language)
     if validator is None:
         raise NotFound(_("No such event."))
 
     def build() -> bytes:
-        event = feeds.load_event(event_id)
+        event = feed_queries.load_event(event_id)
         if event is None:
             raise NotFound(_("No such event."))
-        return feeds.build_feed(
+        return ical.build_feed(
             [event],
             name=_calendar_name(language, localized(event, "title", language)),
             base_url=base_url,
             labels=_labels(language),
         )
 
-    return _respond(validator, (kind, event_id, language), build, now, filename=filename)
+    filename = f"event-{event_id}.ics"
+    return _respond(validator, ("event", event_id, language), build, now, filename=filename)
 
 
 @bp.get("/events/<int:event_id>.ics")
 def event_ics(event_id: int) -> Response:
     if event_id > MAX_EVENT_ID:
         raise NotFound(_("No such event."))
-    return _event_feed(event_id, "event", f"event-{event_id}.ics")
+    return _event_feed(event_id)
 
 
 @bp.get("/r/<token>.ics")
@@ -273,8 +231,7 @@ def registration_ics(token: str) -> Response:
     registration = find_by_token(token)
     if registration is None:
         raise NotFound(_("No such registration."))
-    event_id = registration.event_id
-    return _event_feed(event_id, "event", f"event-{event_id}.ics")
+    return _event_feed(registration.event_id)
 
 
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
@@ -305,16 +262,16 @@ def google_calendar_url(event: Event) -> str:
     def utc(moment: datetime) -> str:
         return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
-    page = feeds.event_url(event.id, current_app.config["BASE_URL"])
-    description = feeds.plain_text(localized(event, "description"))
+    page = ical.event_url(event.id, current_app.config["BASE_URL"])
+    description = feed_text.plain_text(localized(event, "description"))
     if len(description) > GOOGLE_DETAILS_LIMIT:
         description = description[:GOOGLE_DETAILS_LIMIT].rstrip() + "…"
     query = {
         "action": "TEMPLATE",
-        "text": feeds.clean_text(localized(event, "title")),
+        "text": feed_text.clean_text(localized(event, "title")),
         "dates": f"{utc(event.starts_at)}/{utc(event.ends_at)}",
         "details": "\n\n".join(part for part in (description, page) if part),
-        "location": feeds.event_location(event),
+        "location": ical.event_location(event),
         "ctz": event.branch.timezone,
     }
     return f"{GOOGLE_CALENDAR}?{urlencode(query)}"

@@ -47,7 +47,7 @@ from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
 from ..security import hash_token, registration_manage_token
 from ..timeutil import utcnow
 from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
-from .feeds import Labels, build_event_invitation
+from .ical import Labels, build_event_invitation
 
 log = logging.getLogger(__name__)
 
