@@ -95,7 +95,10 @@ def test_long_kazakh_text_folds_on_character_boundaries_and_unfolds_unchanged(br
 
 
 def test_text_round_trips_exactly_in_every_parser(branch):
-    event = make_event(branch, title=TRICKY, description=TRICKY)
+    event = make_event(branch)
+    # Written past the events service (which refuses control characters in titles), as data
+    # from an older version or another tool would be: the feed must still carry it exactly.
+    event.title = event.description = TRICKY
     event.venue.name = "Зал «Ақ орда», 2; этаж\\A"
     body = build([event])
     assert "SUMMARY:" + TRICKY.replace("\\", "\\\\").replace(",", "\\,").replace(
@@ -112,7 +115,8 @@ def test_text_round_trips_exactly_in_every_parser(branch):
 def test_text_is_nfc_normalised_and_control_characters_dropped(branch):
     decomposed = unicodedata.normalize("NFD", "Йога және Ёлка Қазақша")
     assert decomposed != unicodedata.normalize("NFC", decomposed)
-    event = make_event(branch, title=decomposed + "\x07\x1f", description="a\r\nb\x1bc")
+    event = make_event(branch)
+    event.title, event.description = decomposed + "\x07\x1f", "a\r\nb\x1bc"
     body = build([event])
     for events in parse_all(body).values():
         assert events[0].summary == "Йога және Ёлка Қазақша"
