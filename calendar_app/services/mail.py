@@ -38,14 +38,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..database import read_only_transactions
 from ..extensions import db
-from ..formatting import absolute_url, format_local_date, format_local_time
 from ..i18n import SUPPORTED_LOCALES
 from ..localization import localized
 from ..models import Event, OutboxMessage, Registration
 from ..models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
 from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
 from ..security import hash_token, registration_manage_token
-from ..timeutil import utcnow
+from ..timeutil import format_local_date, format_local_time, utcnow
+from ..urls import absolute_url
 from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
 from .feeds import Labels, build_event_invitation
 
