@@ -120,7 +120,6 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None) -> dict
         except FileExistsError:
             config["SECRET_KEY"] = ensure_secret_key(instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
-    config["MAIL_SUPPRESS_SEND"] = False
     return config
 
 

@@ -309,7 +309,7 @@ from calendar_app.timeutil import utcnow
 with app.app_context():
     for message_id in outbox_worker.claim_due(utcnow(), "doomed-worker", limit=10):
         message = db.session.get(OutboxMessage, message_id)
-        outbox_worker.send_one(message, outbox_worker._connect())
+        outbox_worker.send_one(message, outbox_worker.connect_smtp())
     os._exit(9)  # killed before it could mark anything as sent
 """
 
@@ -436,6 +436,22 @@ def test_an_address_with_a_line_break_fails_alone(ctx, smtp):
     assert report.failed == [bad_message.id] and report.sent == [good_message.id]
     assert [r.rcpt_tos for r in smtp.received] == [[good.email]]
     assert "line break" in db.session.get(OutboxMessage, bad_message.id).last_error
+
+
+def test_an_internationalised_domain_travels_in_idna_form_and_a_non_ascii_mailbox_fails(ctx, smtp):
+    event = kazakh_event()
+    idn, _token = make_registration(event, email="aigerim@мысал.қз")
+    unicode_mailbox, _token = make_registration(event, email="айгерім@example.kz")
+    ids = [mail.enqueue(mail.REGISTERED, r, NOW).id for r in (idn, unicode_mailbox)]
+    db.session.commit()
+
+    report = deliver(Clock(NOW))
+
+    assert report.sent == [ids[0]] and report.failed == [ids[1]]
+    [received] = smtp.received
+    assert received.rcpt_tos == ["aigerim@xn--80awbu3c.xn--g1a3r"]
+    assert received.message["To"].addresses[0].addr_spec == "aigerim@xn--80awbu3c.xn--g1a3r"
+    assert "ASCII" in db.session.get(OutboxMessage, ids[1]).last_error
 
 
 # Without a mail server ------------------------------------------------------------------------

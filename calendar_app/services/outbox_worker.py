@@ -19,9 +19,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
-import flask_mail
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,7 +32,7 @@ from ..extensions import db
 from ..models import OutboxMessage
 from ..models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
 from ..timeutil import utcnow
-from .mail_message import PermanentFailure, build_mail
+from .mail_message import PermanentFailure, ascii_address, build_message
 
 log = logging.getLogger(__name__)
 
@@ -98,28 +99,34 @@ def claim_due(now: datetime, worker: str, limit: int = 20) -> list[int]:
     return ids
 
 
-class _Connection(flask_mail.Connection):
-    """Flask-Mail's connection with a timeout, so a hung server cannot hang the worker."""
+def connect_smtp() -> smtplib.SMTP:
+    """An SMTP session as the MAIL_* settings describe (SSL, STARTTLS, login).
 
-    def configure_host(self) -> smtplib.SMTP:
-        state = self.mail
-        factory = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
-        host = factory(state.server, state.port, timeout=SMTP_TIMEOUT_SECONDS)
-        if state.use_tls:
-            host.starttls()
-        if state.username and state.password:
-            host.login(state.username, state.password)
-        return host
+    The timeout keeps a hung server from hanging the worker.
+    """
+    config = current_app.config
+    factory = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    smtp = factory(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except Exception:
+        smtp.close()
+        raise
+    return smtp
 
 
-def _connect() -> _Connection:
-    connection = _Connection(current_app.extensions["mail"])
-    connection.host = connection.configure_host()
-    return connection
+def _close_quietly(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _is_permanent(error: Exception) -> bool:
-    if isinstance(error, (PermanentFailure, flask_mail.BadHeaderError)):
+    if isinstance(error, PermanentFailure):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _text in error.recipients.values())
@@ -142,7 +149,7 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def write_eml(message: OutboxMessage, mail: flask_mail.Message) -> Path:
+def write_eml(message: OutboxMessage, mail: EmailMessage) -> Path:
     """Without MAIL_SERVER: the mail as instance/mail/<id>-<kind>.eml (a resend overwrites it)."""
     folder = Path(current_app.instance_path) / "mail"
     folder.mkdir(parents=True, exist_ok=True)
@@ -153,13 +160,15 @@ def write_eml(message: OutboxMessage, mail: flask_mail.Message) -> Path:
     return path
 
 
-def send_one(message: OutboxMessage, connection: _Connection | None) -> None:
+def send_one(message: OutboxMessage, smtp: smtplib.SMTP | None) -> None:
     """Send (or, without a mail server, write) one message; raises on failure."""
-    mail = build_mail(message)
-    if connection is None:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    mail = build_message(message, sender)
+    if smtp is None:
         write_eml(message, mail)
     else:
-        connection.send(mail)
+        envelope_from = ascii_address(parseaddr(sender)[1])
+        smtp.sendmail(envelope_from, [ascii_address(message.to_address)], mail.as_bytes())
 
 
 def _finish(message_id: int, worker: str, values: dict) -> bool:
@@ -214,7 +223,7 @@ def deliver_claimed(
 ) -> None:
     """Send the messages this worker has claimed, recording each outcome in its own commit."""
     server = current_app.config.get("MAIL_SERVER")
-    connection: _Connection | None = None
+    smtp: smtplib.SMTP | None = None
     try:
         for message_id in ids:
             with read_only_transactions():
@@ -225,13 +234,13 @@ def deliver_claimed(
             if message is None or message.claimed_by != worker:
                 continue
             try:
-                if server and connection is None:
-                    connection = _connect()
-                send_one(message, connection)
+                if server and smtp is None:
+                    smtp = connect_smtp()
+                send_one(message, smtp)
             except Exception as error:  # every failure is recorded on the message, none escapes
-                if connection is not None and not isinstance(error, PermanentFailure):
-                    _close_quietly(connection)
-                    connection = None
+                if smtp is not None and not isinstance(error, PermanentFailure):
+                    _close_quietly(smtp)
+                    smtp = None
                 status = record_failure(message_id, message.attempts, worker, error, clock())
                 log.warning("outbox message %s: %s (%s)", message_id, _describe(error), status)
                 (report.failed if status == OUTBOX_FAILED else report.retrying).append(message_id)
@@ -244,17 +253,8 @@ def deliver_claimed(
             )
             report.sent.append(message_id)
     finally:
-        if connection is not None:
-            _close_quietly(connection)
-
-
-def _close_quietly(connection: _Connection) -> None:
-    try:
-        if connection.host is not None:
-            connection.host.quit()
-    except (smtplib.SMTPException, OSError):
-        pass
-    connection.host = None
+        if smtp is not None:
+            _close_quietly(smtp)
 
 
 def deliver_due(
