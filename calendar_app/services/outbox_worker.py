@@ -43,6 +43,8 @@ MAX_ERROR_LENGTH = 2000
 
 @dataclass
 class DeliveryReport:
+    """The ids of the messages one run handled, by outcome."""
+
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
@@ -319,6 +321,8 @@ def run_worker(
 
 __all__ = [
     "claim_due",
+    "connect_smtp",
+    "send_one",
     "deliver_claimed",
     "deliver_due",
     "worker_name",
