@@ -38,14 +38,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
-    from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import init_i18n, select_locale
 
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    mail.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_i18n(app)

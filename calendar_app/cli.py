@@ -38,7 +38,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--batch", type=click.IntRange(min=1, max=500), default=20, show_default=True)
     def outbox_worker_command(once: bool, interval: float, batch: int) -> None:
         """Send queued mail: claim due messages, send, retry failures with growing delays."""
-        from .services.mail import run_worker
+        from .services.outbox_worker import run_worker
 
         run_worker(once=once, interval=interval, batch=batch, echo=click.echo)
 

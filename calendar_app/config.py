@@ -117,7 +117,6 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         except FileExistsError:
             config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
-    config["MAIL_SUPPRESS_SEND"] = False
 
 
 def normalise_database_url(url: str) -> str:

@@ -1,37 +1,24 @@
-"""Template helpers: local times per branch zone, localized with Babel, and vocabulary labels."""
+"""Template helpers: Jinja filters and globals (local times, links, Markdown, vocabulary labels)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
-from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask import Flask, request
 
 from .localization import localized, shown_language
 from .text import plain_excerpt, render_markdown
-from .timeutil import to_local
+from .timeutil import (
+    active_locale,
+    format_local_date,
+    format_local_datetime,
+    format_local_time,
+    to_local,
+)
+from .urls import absolute_url
 from .vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS, LANGUAGE_NATIVE_NAMES
-
-
-def _locale() -> str:
-    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
-
-
-def format_local_datetime(moment: datetime, zone: str, fmt: str = "medium") -> str:
-    """Date and time in the branch's zone, in the visitor's language."""
-    return babel_dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=_locale())
-
-
-def format_local_date(moment: datetime, zone: str, fmt: str = "full") -> str:
-    return babel_dates.format_date(to_local(moment, zone).date(), fmt, locale=_locale())
-
-
-def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
-    return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=_locale())
 
 
 def local_iso(moment: datetime, zone: str) -> str:
@@ -58,11 +45,6 @@ def webcal_url(url: str) -> str:
     return url
 
 
-def absolute_url(path: str) -> str:
-    """A link built from BASE_URL, never from the request's Host header."""
-    return current_app.config["BASE_URL"] + path
-
-
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["excerpt"] = plain_excerpt
@@ -84,4 +66,4 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale() -> dict[str, Any]:
-        return {"current_locale": _locale()}
+        return {"current_locale": active_locale()}

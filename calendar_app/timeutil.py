@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
+from flask import current_app
+from flask_babel import get_locale
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -26,3 +30,25 @@ def local_day_bounds(day: date, zone: str | ZoneInfo) -> tuple[datetime, datetim
     start = local_to_utc(datetime.combine(day, time.min), zone)
     end = local_to_utc(datetime.combine(date.fromordinal(day.toordinal() + 1), time.min), zone)
     return start, end
+
+
+def active_locale() -> str:
+    """The language dates are written in: Flask-Babel's (or a forced) locale, else the default.
+
+    Unlike ``localization.current_language`` this follows ``force_locale`` outside a request,
+    which is how mail is rendered in the visitor's language.
+    """
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def format_local_datetime(moment: datetime, zone: str, fmt: str = "medium") -> str:
+    """Date and time in the branch's zone, in the active language."""
+    return babel_dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=active_locale())
+
+
+def format_local_date(moment: datetime, zone: str, fmt: str = "full") -> str:
+    return babel_dates.format_date(to_local(moment, zone).date(), fmt, locale=active_locale())
+
+
+def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
+    return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=active_locale())

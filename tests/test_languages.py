@@ -81,7 +81,7 @@ def test_localized_text_falls_back_to_the_language_it_was_written_in(ctx):
 
 
 def test_dates_are_formatted_per_locale_in_the_branch_zone(app):
-    from calendar_app.formatting import format_local_datetime
+    from calendar_app.timeutil import format_local_datetime
 
     moment = datetime(2025, 5, 10, 13, 0, tzinfo=UTC)
     expected = {"ru": ("мая", "18:00"), "kk": ("мамыр", "18:00"), "en": ("May", "6:00")}

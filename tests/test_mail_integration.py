@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from calendar_app.extensions import db
 from calendar_app.models import OutboxMessage
-from calendar_app.services import mail
+from calendar_app.services import outbox_worker
 from calendar_app.services import registrations as regs
 from calendar_app.services.events import EventData, cancel_event, update_event
 from calendar_app.services.reminders import queue_reminders
@@ -68,7 +68,7 @@ def test_confirmation_carries_the_manage_link_and_the_event_as_ics(ctx, smtp):
     result = register(event, "aigerim@example.kz")
     db.session.commit()
 
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
 
     message = delivered(smtp)[("registered", "aigerim@example.kz")]
     text = message.get_body(("plain",)).get_content()
@@ -95,7 +95,7 @@ def test_waitlisted_mail_has_no_calendar_file(ctx, smtp):
     register(event, "second@example.kz", seats=1)
     db.session.commit()
 
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
 
     mails = delivered(smtp)
     assert set(mails) == {("registered", "first@example.kz"), ("waitlisted", "second@example.kz")}
@@ -108,7 +108,7 @@ def test_a_rolled_back_registration_sends_nothing(ctx, smtp):
     register(event, "changed-mind@example.kz")
     db.session.rollback()
 
-    assert mail.deliver_due("worker", Clock(NOW)).handled == 0
+    assert outbox_worker.deliver_due("worker", Clock(NOW)).handled == 0
     assert smtp.received == [] and outbox() == []
 
 
@@ -126,12 +126,12 @@ def test_cancelling_promotes_the_waitlist_and_both_hear_of_it(ctx, smtp):
     first = register(event, "first@example.kz", seats=2)
     waiting = register(event, "waiting@example.kz", seats=2, language="ru")
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
     smtp.handler.received.clear()
 
     promoted = regs.cancel(first.registration, NOW + timedelta(hours=1))
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW + timedelta(hours=1)))
+    outbox_worker.deliver_due("worker", Clock(NOW + timedelta(hours=1)))
 
     assert [r.id for r in promoted] == [waiting.registration.id]
     mails = delivered(smtp)
@@ -153,12 +153,12 @@ def test_cancelling_an_event_tells_every_active_registrant(ctx, smtp):
     gone = register(event, "gone@example.kz", seats=1)
     regs.cancel(gone.registration, NOW)
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
     smtp.handler.received.clear()
 
     cancel_event(event, NOW + timedelta(hours=2))
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW + timedelta(hours=2)))
+    outbox_worker.deliver_due("worker", Clock(NOW + timedelta(hours=2)))
 
     assert set(delivered(smtp)) == {
         ("event_cancelled", "confirmed@example.kz"),
@@ -185,12 +185,12 @@ def test_moving_an_event_tells_registrants_with_the_new_time_and_place(ctx, smtp
     register(event, "confirmed@example.kz", seats=2)
     register(event, "waiting@example.kz", seats=1)
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
     smtp.handler.received.clear()
 
     update_event(event, _edit(event, description="Жаңа сипаттама"), NOW)  # no time or place
     db.session.commit()
-    assert mail.deliver_due("worker", Clock(NOW)).handled == 0
+    assert outbox_worker.deliver_due("worker", Clock(NOW)).handled == 0
 
     new_room = make_venue(event.branch, name="Оқу залы")
     later = STARTS_AT + timedelta(days=1, hours=1)  # 19:00 in Almaty on 11 May
@@ -200,7 +200,7 @@ def test_moving_an_event_tells_registrants_with_the_new_time_and_place(ctx, smtp
         NOW,
     )
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
 
     mails = delivered(smtp)
     assert set(mails) == {
@@ -225,7 +225,7 @@ def test_the_reminder_links_to_the_manage_page_where_the_seat_can_be_given_back(
 
     assert queue_reminders(NOW, timedelta(hours=24)) == 1
     db.session.commit()
-    mail.deliver_due("worker", Clock(NOW))
+    outbox_worker.deliver_due("worker", Clock(NOW))
 
     reminder = delivered(smtp)[("reminder", "coming@example.kz")]
     assert f"{BASE_URL}/r/{coming.token}" in reminder.get_body(("plain",)).get_content()

@@ -8,7 +8,6 @@ from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..database import unit_of_work
-from ..formatting import absolute_url
 from ..localization import current_language, localized
 from ..models import Branch, Registration
 from ..models.registration import SOURCE_API, STATUS_CANCELLED
@@ -17,6 +16,7 @@ from ..services import catalog, registrations
 from ..services.errors import InvalidInput
 from ..services.seats import Availability, availability
 from ..timeutil import to_local, utcnow
+from ..urls import absolute_url
 from ..vocabulary import LANGUAGES
 from . import bp
 from .openapi import openapi_document
