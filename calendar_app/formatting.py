@@ -18,7 +18,13 @@ from .timeutil import (
     to_local,
 )
 from .urls import absolute_url
-from .vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS, LANGUAGE_NATIVE_NAMES
+from .vocabulary import (
+    AUDIENCE_LABELS,
+    CATEGORY_LABELS,
+    LANGUAGE_LABELS,
+    LANGUAGE_NATIVE_NAMES,
+    LANGUAGES,
+)
 
 
 def local_iso(moment: datetime, zone: str) -> str:
@@ -62,6 +68,7 @@ def register_template_helpers(app: Flask) -> None:
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         LANGUAGE_LABELS=LANGUAGE_LABELS,
         LANGUAGE_NATIVE_NAMES=LANGUAGE_NATIVE_NAMES,
+        LANGUAGES=LANGUAGES,
     )
 
     @app.context_processor

@@ -13,30 +13,24 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, has_request_context, request
 
-SUPPORTED_LOCALES = ("kk", "ru", "en")
+from .vocabulary import LANGUAGES, language_code
+
 LOCALE_COOKIE = "lang"
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-def normalise_locale(value: str | None) -> str | None:
-    if not value or not isinstance(value, str):
-        return None
-    code = value.strip().lower()[:8].replace("_", "-").split("-")[0]
-    return code if code in SUPPORTED_LOCALES else None
-
-
 def explicit_locale() -> str | None:
     """The language asked for in this request's query string, if it is a known one."""
-    return normalise_locale(request.args.get("lang"))
+    return language_code(request.args.get("lang"))
 
 
 def select_locale() -> str:
     if not has_request_context():  # CLI commands, workers and direct service calls
         return current_app.config["DEFAULT_LOCALE"]
-    chosen = explicit_locale() or normalise_locale(request.cookies.get(LOCALE_COOKIE))
+    chosen = explicit_locale() or language_code(request.cookies.get(LOCALE_COOKIE))
     if not chosen:
         try:
-            chosen = request.accept_languages.best_match(SUPPORTED_LOCALES)
+            chosen = request.accept_languages.best_match(LANGUAGES)
         except Exception:  # a malformed header must never break a page
             chosen = None
     return chosen or current_app.config["DEFAULT_LOCALE"]

@@ -8,6 +8,15 @@ from flask_babel import lazy_gettext as _l
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_TIMEZONE = "Asia/Almaty"
 
+
+def language_code(value: object) -> str | None:
+    """``kk``, ``ru`` or ``en`` from a tag in any case or region (``ru-RU``, ``KK_kz``), else None."""
+    if not value or not isinstance(value, str):
+        return None
+    code = value.strip().lower()[:8].replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
+
+
 CATEGORY_LABELS = {
     "book_presentation": _l("Book presentation"),
     "master_class": _l("Master class"),

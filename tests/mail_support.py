@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
-from calendar_app.security import generate_token, hash_token
-from tests.factories import NOW, make_branch, make_event, make_venue
+from calendar_app.security import generate_token
+from tests import factories
+from tests.factories import make_branch, make_event, make_venue
 from tests.smtp_server import SMTPServer
 
 KAZAKH_TITLE = "«Құтадғу білік»: Жүсіп Баласағұн оқулары"
@@ -39,26 +39,18 @@ def make_registration(
     status: str = "confirmed",
     language: str = "kk",
 ) -> tuple[Registration, str]:
+    """A registration with a Kazakh name and its manage token (mail tests need both)."""
     number = next(_numbers)
-    email = email if email is not None else f"visitor{number}@example.kz"
     token = generate_token()
-    registration = Registration(
-        event_id=event.id,
-        name=name,
-        email=email,
-        email_normalized=email.lower(),
+    registration = factories.make_registration(
+        event.id,
+        name,
         seats=seats,
         status=status,
+        email=email if email is not None else f"visitor{number}@example.kz",
         language=language,
-        source="web",
-        token_hash=hash_token(token),
-        checkin_code_hash=hash_token("checkin:" + token),
-        created_at=NOW,
-        updated_at=NOW,
-        confirmed_at=NOW if status == "confirmed" else None,
+        token=token,
     )
-    db.session.add(registration)
-    db.session.flush()
     return registration, token
 
 

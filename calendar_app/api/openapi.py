@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models.event import AUDIENCES, CATEGORIES
+from ..vocabulary import AUDIENCES, CATEGORIES
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
 

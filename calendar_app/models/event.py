@@ -9,7 +9,6 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES  # noqa: F401  (re-exported)
 from .types import UTCDateTime
 
 if TYPE_CHECKING:

@@ -27,12 +27,11 @@ from ..caches import LockedCache
 from ..extensions import db
 from ..localization import localized
 from ..models import Branch, Event
-from ..models.event import AUDIENCES, CATEGORIES
 from ..services import feed_queries, feed_text, ical
 from ..services.errors import InvalidInput
 from ..services.registrations import find_by_token
 from ..timeutil import utcnow
-from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
+from ..vocabulary import AUDIENCE_LABELS, AUDIENCES, CATEGORIES, CATEGORY_LABELS
 from . import bp
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Branch, Event, Venue
-from ..models.event import AUDIENCES, CATEGORIES, LANGUAGES
+from ..vocabulary import AUDIENCES, CATEGORIES, language_code
 from .errors import InvalidInput
 
 FEED_PAST_DAYS = 30
@@ -57,11 +57,7 @@ def parse_feed_language(args: Mapping[str, str], default: str) -> str:
 
     Like the pages, an unknown value falls back quietly to the default language.
     """
-    raw = args.get("lang")
-    if not isinstance(raw, str):
-        return default
-    code = raw.strip().lower()[:8].replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else default
+    return language_code(args.get("lang")) or default
 
 
 def window_start(now: datetime) -> datetime:

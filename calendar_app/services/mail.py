@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..i18n import SUPPORTED_LOCALES
 from ..localization import localized
 from ..models import Event, OutboxMessage, Registration
 from ..models.outbox import OUTBOX_PENDING
@@ -27,7 +26,7 @@ from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
 from ..security import hash_token, registration_manage_token
 from ..timeutil import format_local_date, format_local_time
 from ..urls import absolute_url
-from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS
+from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGES
 from .ical import Labels, build_event_invitation
 from .mail_message import clean_header_text
 
@@ -60,7 +59,7 @@ def new_message_id() -> str:
 
 
 def mail_language(language: str | None) -> str:
-    return language if language in SUPPORTED_LOCALES else current_app.config["DEFAULT_LOCALE"]
+    return language if language in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
 
 
 def manage_url(token: str) -> str:
