@@ -14,6 +14,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime | str) -> datetime:
+    """An aware UTC datetime from what an SQL aggregate returns (naive UTC or text on SQLite)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def to_local(moment: datetime, zone: str | ZoneInfo) -> datetime:
     tz = ZoneInfo(zone) if isinstance(zone, str) else zone
     return moment.astimezone(tz)

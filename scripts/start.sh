@@ -17,7 +17,7 @@ worker_pid=$!
 server_pid=$!
 trap 'kill "$worker_pid" "$server_pid" 2>/dev/null' EXIT
 for _ in $(seq 1 50); do
-  if .venv/bin/python -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://$host:$port/" 2>/dev/null; then
+  if .venv/bin/python -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=10)" "http://$host:$port/" 2>/dev/null; then
     break
   fi
   sleep 0.2

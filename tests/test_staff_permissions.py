@@ -12,6 +12,7 @@ import pytest
 from calendar_app.extensions import db
 from calendar_app.models import Branch, Event, Registration, StaffUser, Venue
 from calendar_app.services import registrations as regs
+from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_venue
 from tests.staff_support import CHEAP_METHOD, log_in, make_staff
@@ -57,7 +58,7 @@ def world(app) -> dict[str, Any]:
                 "event": event_a.id,
                 "dropin": drop_in.id,
                 "registration": result.registration.id,
-                "code": regs.checkin_code_for(result.token),
+                "code": checkin_code_for(result.token),
                 "staff": staff_a.id,
             },
             "login": {

@@ -4,6 +4,7 @@ from .branch import Branch, Venue
 from .event import Event
 from .outbox import OutboxMessage
 from .registration import Registration
+from .series import Closure, Series
 from .staff import StaffUser, staff_branches
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "Venue",
     "Event",
     "Registration",
+    "Series",
+    "Closure",
     "StaffUser",
     "OutboxMessage",
     "staff_branches",

@@ -14,6 +14,7 @@ from .types import UTCDateTime
 if TYPE_CHECKING:
     from .branch import Branch, Venue
     from .registration import Registration
+    from .series import Series
 
 REGISTRATION_NONE = "none"
 REGISTRATION_REQUIRED = "required"
@@ -34,11 +35,13 @@ class Event(db.Model):
         Index("ix_events_venue_starts", "venue_id", "starts_at"),
         Index("ix_events_branch_starts", "branch_id", "starts_at"),
         Index("ix_events_updated_at", "updated_at"),
+        Index("ix_events_series_starts", "series_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(40))
@@ -64,6 +67,7 @@ class Event(db.Model):
 
     branch: Mapped[Branch] = relationship(back_populates="events")
     venue: Mapped[Venue] = relationship()
+    series: Mapped[Series | None] = relationship(back_populates="events")
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", order_by="Registration.id"
     )

@@ -38,6 +38,7 @@ class Registration(db.Model):
             postgresql_where=text("status != 'cancelled' AND email_normalized IS NOT NULL"),
         ),
         Index("ix_registrations_event_status", "event_id", "status", "id"),
+        Index("ix_registrations_booking", "booking_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +59,9 @@ class Registration(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A whole-series booking is one row per occurrence, all with the id of the first (the lead,
+    # which holds the manage token); None for a registration for one event.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     checked_in_by: Mapped[StaffUser | None] = relationship()
@@ -65,6 +69,10 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status != STATUS_CANCELLED
+
+    @property
+    def is_series_booking(self) -> bool:
+        return self.booking_id is not None
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status} x{self.seats} for event {self.event_id}>"

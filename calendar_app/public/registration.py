@@ -22,6 +22,7 @@ from ..models.registration import SOURCE_WEB, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..ratelimits import registration_limit
 from ..services import catalog, registrations
 from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services.registration_rules import checkin_code_for
 from ..services.seats import Availability, availability
 from ..timeutil import utcnow
 from ..vocabulary import LANGUAGES
@@ -138,7 +139,7 @@ def _ics_url(token: str) -> str | None:
 
 def checkin_qr_svg(token: str) -> Markup:
     """The door check-in link of the registration as an inline SVG QR code."""
-    path = f"/staff/check-in/{registrations.checkin_code_for(token)}"
+    path = f"/staff/check-in/{checkin_code_for(token)}"
     code = segno.make(current_app.config["BASE_URL"] + path, error="m")
     svg = code.svg_inline(scale=4, dark="#000", light="#fff", title=_("Check-in code"))
     return Markup(svg)

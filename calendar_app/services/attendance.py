@@ -18,8 +18,7 @@ from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
 from ..timeutil import to_local
 from .errors import InvalidInput
 from .events import MAX_CAPACITY
-from .registrations import lock_event
-from .seats import SeatCount, seat_count
+from .seats import SeatCount, lock_event, seat_count
 from .spreadsheets import csv_bytes
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Branch, Event, Venue
+from ..models import Branch, Event, Series, Venue
 from ..models.event import (
     DEFAULT_MAX_PARTY,
     REGISTRATION_KINDS,
@@ -23,11 +23,13 @@ from ..models.event import (
     STATUS_CANCELLED,
     STATUS_SCHEDULED,
 )
+from ..timeutil import format_local_date, to_local
 from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES
 from . import mail
+from .closures import closure_reason
 from .errors import Conflict, InvalidInput
-from .registrations import lock_event, promote_waitlist
-from .seats import seat_count
+from .registrations import promote_waitlist
+from .seats import lock_event, seat_count
 from .validation import has_control_characters
 
 MAX_CAPACITY = 100_000
@@ -126,10 +128,13 @@ def _clean_translations(
     return cleaned
 
 
-def _validate(
-    branch: Branch, data: EventData, event: Event | None
+def check_event(
+    branch: Branch, data: EventData, event: Event | None = None
 ) -> tuple[Venue, dict[str, dict[str, str]]]:
-    """The event's room and its cleaned translations, or InvalidInput with every problem."""
+    """The event's room and its cleaned translations, or InvalidInput with every problem.
+
+    Checks the fields only; ``_check_schedule`` then checks the room and the branch's closures.
+    """
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -200,21 +205,34 @@ def _validate(
     if errors:
         raise InvalidInput(errors)
     assert venue is not None
+    return venue, translations
+
+
+def _check_schedule(branch: Branch, data: EventData, event: Event | None) -> None:
+    """The room must be free, and a new date must not be a day the branch is closed."""
     clash = find_venue_conflict(
-        venue.id, data.starts_at, data.ends_at, event.id if event is not None else None
+        data.venue_id, data.starts_at, data.ends_at, event.id if event is not None else None
     )
     if clash is not None:
+        raise InvalidInput(
+            {"starts_at": [_("The room is taken by “%(title)s” at that time.", title=clash.title)]}
+        )
+    day = to_local(data.starts_at, branch.timezone).date()
+    if event is not None and to_local(event.starts_at, branch.timezone).date() == day:
+        return  # not moved to another day: a closure added later does not block other edits
+    reason = closure_reason(branch, day)
+    if reason is not None:
         raise InvalidInput(
             {
                 "starts_at": [
                     _(
-                        "The room is taken by “%(title)s” at that time.",
-                        title=clash.title,
+                        "The branch is closed on %(date)s: %(reason)s",
+                        date=format_local_date(data.starts_at, branch.timezone, "long"),
+                        reason=reason,
                     )
                 ]
             }
         )
-    return venue, translations
 
 
 def _apply(event: Event, data: EventData, translations: dict[str, dict[str, str]]) -> None:
@@ -237,10 +255,19 @@ def _apply(event: Event, data: EventData, translations: dict[str, dict[str, str]
     event.translations = translations
 
 
-def create_event(branch: Branch, data: EventData, now: datetime) -> Event:
-    _venue, translations = _validate(branch, data, None)
+def create_event(
+    branch: Branch, data: EventData, now: datetime, *, series: Series | None = None
+) -> Event:
+    """A new scheduled event (an occurrence of ``series`` when given)."""
+    _venue, translations = check_event(branch, data)
+    _check_schedule(branch, data, None)
     event = Event(
-        branch_id=branch.id, status=STATUS_SCHEDULED, sequence=0, created_at=now, updated_at=now
+        branch_id=branch.id,
+        series_id=series.id if series is not None else None,
+        status=STATUS_SCHEDULED,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
     )
     _apply(event, data, translations)
     db.session.add(event)
@@ -253,7 +280,8 @@ def update_event(event: Event, data: EventData, now: datetime) -> Event:
     if event.is_cancelled:
         raise Conflict(_("A cancelled event cannot be edited."))
     event = lock_event(event.id)
-    _venue, translations = _validate(event.branch, data, event)
+    _venue, translations = check_event(event.branch, data, event)
+    _check_schedule(event.branch, data, event)
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     capacity_before = event.capacity
     _apply(event, data, translations)

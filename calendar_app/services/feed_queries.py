@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Branch, Event, Venue
+from ..timeutil import as_utc
 from ..vocabulary import AUDIENCES, CATEGORIES, language_code
 from .errors import InvalidInput
 
@@ -138,7 +139,7 @@ def feed_validator(
         return None, None
     count, id_sum, max_id, events_updated, venues_updated, branches_updated, branch_id = row
     moments = [start] + [
-        _aware(moment)
+        as_utc(moment)
         for moment in (events_updated, venues_updated, branches_updated)
         if moment is not None
     ]
@@ -181,13 +182,6 @@ def change_marker() -> tuple:
         return tuple(connection.execute(_CHANGE_MARKER).one())
 
 
-def _aware(moment: datetime) -> datetime:
-    """Aggregates bypass the column type, so SQLite hands back naive UTC (or text)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def feed_events(branch_id: int | None, filters: FeedFilters, now: datetime) -> list[Event]:
     """Events of a feed: the recent past and the whole future, cancelled ones included."""
     query = (
@@ -211,7 +205,7 @@ def event_validator(event_id: int, base_url: str, language: str) -> Validator | 
     ).one_or_none()
     if row is None:
         return None
-    moments = [_aware(moment) for moment in (row[0], row[2], row[3])]
+    moments = [as_utc(moment) for moment in (row[0], row[2], row[3])]
     etag = _etag("event", event_id, row[1], [m.isoformat() for m in moments], base_url, language)
     return Validator(etag, max(moments))
 

@@ -16,15 +16,11 @@ queue for good (it keeps its place should the capacity rise again).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Event, Registration
@@ -35,112 +31,21 @@ from ..models.registration import (
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
 )
-from ..security import generate_token, hash_token, registration_manage_token
-from ..vocabulary import LANGUAGES
-from . import mail
-from .errors import Conflict, InvalidInput, NotFound
-from .seats import SeatCount, seat_count
-from .validation import clean_email, clean_name
+from ..security import hash_token
+from . import course_bookings, mail
+from .errors import Conflict, InvalidInput
+from .registration_rules import (
+    RegistrationResult,
+    add_row,
+    check_address_is_new,
+    check_takes_registrations,
+    issue_token,
+    new_row,
+)
+from .seats import SeatCount, lock_event, seat_count
+from .validation import registration_fields
 
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
-
-
-@dataclass(frozen=True)
-class RegistrationResult:
-    """A new registration, its secret manage token (never stored) and its status."""
-
-    registration: Registration
-    token: str
-    status: str
-    waitlist_position: int | None = None  # at the time of registering; 1 is the head
-
-
-def lock_event(event_id: int) -> Event:
-    """Load an event and lock its row (PostgreSQL) before counting seats or changing it."""
-    event = db.session.execute(
-        select(Event).where(Event.id == event_id).with_for_update()
-    ).scalar_one_or_none()
-    if event is None:
-        raise NotFound(_("No such event."))
-    return event
-
-
-def checkin_code_for(token: str) -> str:
-    """The door check-in code of a registration, derived one-way from its manage token.
-
-    A photo of the QR code (which carries this code) therefore cannot be used to manage or
-    cancel the registration.
-    """
-    digest = hashlib.sha256(("checkin:" + token).encode("utf-8")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def _check_seats(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput({"seats": [_("Enter the number of seats as a whole number.")]})
-    if value < 1:
-        raise InvalidInput({"seats": [_("Register at least one seat.")]})
-    return value
-
-
-def _validate(
-    name: object, email: object, seats: object, language: object, source: str
-) -> tuple[str, str | None, str | None, int, str]:
-    """Check every field, collecting all errors before touching the database."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, object] = {}
-    no_email = email is None or (isinstance(email, str) and not email.strip())
-    checks = {
-        "name": lambda: clean_name(name),
-        "email": lambda: (
-            (None, None) if source == SOURCE_WALK_IN and no_email else clean_email(email)
-        ),
-        "seats": lambda: _check_seats(seats),
-    }
-    for field, check in checks.items():
-        try:
-            clean[field] = check()
-        except InvalidInput as error:
-            for key, messages in error.errors.items():
-                errors.setdefault(key, []).extend(messages)
-    if language not in LANGUAGES:
-        errors.setdefault("language", []).append(_("Unknown language."))
-    if errors:
-        raise InvalidInput(errors)
-    address, address_key = clean["email"]  # type: ignore[misc]
-    return clean["name"], address, address_key, clean["seats"], language  # type: ignore[return-value]
-
-
-def _check_event_takes_registrations(event: Event, now: datetime, source: str) -> None:
-    if event.is_cancelled:
-        raise Conflict(_("This event has been cancelled."))
-    if event.is_drop_in:
-        raise Conflict(_("This event needs no registration: just come."))
-    if now >= event.ends_at:
-        raise Conflict(_("This event is over."))
-    if source == SOURCE_WALK_IN:
-        return  # staff add walk-ins at the door, outside the visitors' window
-    if event.opens_at is not None and now < event.opens_at:
-        raise Conflict(_("Registration for this event has not opened yet."))
-    if now >= event.effective_closes_at:
-        raise Conflict(_("Registration for this event is closed."))
-
-
-def _has_active_registration(event_id: int, email_key: str) -> bool:
-    return (
-        db.session.execute(
-            select(Registration.id).where(
-                Registration.event_id == event_id,
-                Registration.email_normalized == email_key,
-                Registration.status != STATUS_CANCELLED,
-            )
-        ).first()
-        is not None
-    )
-
-
-def _duplicate() -> Conflict:
-    return Conflict(_("This e-mail address is already registered for this event."), field="email")
 
 
 def _decide_status(event: Event, seats: int, count: SeatCount, source: str, override: bool) -> str:
@@ -185,44 +90,33 @@ def register(
     """
     if source not in SOURCES:
         raise ValueError(f"unknown registration source {source!r}")
-    name, address, address_key, seats, language = _validate(name, email, seats, language, source)
+    name, address, address_key, seats, language = registration_fields(
+        name, email, seats, language, address_optional=source == SOURCE_WALK_IN
+    )
     event = lock_event(event_id)
     if seats > event.max_party:
         raise InvalidInput(
             {"seats": [_("At most %(max)d seats per registration.", max=event.max_party)]}
         )
-    _check_event_takes_registrations(event, now, source)
-    if address_key is not None and _has_active_registration(event.id, address_key):
-        raise _duplicate()
+    if source != SOURCE_WALK_IN:
+        course_bookings.refuse_single_registration(event)
+    check_takes_registrations(event, now, source)
+    check_address_is_new([event.id], address_key)
     count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
-
-    registration = Registration(
-        event_id=event.id,
+    registration = new_row(
+        event.id,
         name=name,
-        email=address,
-        email_normalized=address_key,
+        address=address,
+        address_key=address_key,
         seats=seats,
         status=status,
         language=language,
         source=source,
-        token_hash=hash_token(generate_token()),
-        checkin_code_hash=hash_token(generate_token()),
-        created_at=now,
-        updated_at=now,
-        confirmed_at=now if status == STATUS_CONFIRMED else None,
+        now=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-    except IntegrityError:
-        # The unique index on (event, address) of active registrations: the same answer as
-        # the check above, should two requests ever slip past it.
-        raise _duplicate() from None
-    # Keyed by the row's id, so the outbox can compute the token again for later mails.
-    token = registration_manage_token(registration)
-    registration.token_hash = hash_token(token)
-    registration.checkin_code_hash = hash_token(checkin_code_for(token))
+    add_row(registration)
+    token = issue_token(registration)
     if notify:
         kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
         mail.enqueue(kind, registration, now, token=token)
@@ -242,6 +136,8 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
     event = lock_event(event.id)
     if event.is_cancelled or event.is_drop_in or now >= event.ends_at:
         return []
+    if event.series_id is not None and event.series.is_whole_series:
+        return course_bookings.promote_course(event.series_id, now)
     free = seat_count(event.id).free
     waiting = (
         db.session.execute(
@@ -273,6 +169,8 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
 
 def cancel(registration: Registration, now: datetime) -> list[Registration]:
     """Cancel a registration and promote the waitlist; returns the registrations promoted."""
+    if registration.booking_id is not None:
+        return course_bookings.cancel_booking(registration, now)
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status == STATUS_CANCELLED:
@@ -366,6 +264,8 @@ def waitlist_position(registration: Registration) -> int | None:
     """1 for the head of the queue; None unless the registration is waiting."""
     if registration.status != STATUS_WAITLISTED:
         return None
+    if registration.booking_id is not None:
+        return course_bookings.waitlist_position(registration)
     ahead = db.session.execute(
         select(func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,

@@ -1,4 +1,4 @@
-"""How the seats of events stand, from one query, and what a visitor can get now.
+"""How the seats of events stand, from one query, what a visitor can get now, and the event lock.
 
 ``seat_counts`` is the only query that counts seats: the pages, the API, rosters, statistics and
 the rules in services/registrations.py (which alone changes seats) all read it. Templates show
@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
 from ..models import Event, Registration
 from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
+from .errors import NotFound
 
 # Where an event's registration window stands at a given moment.
 WINDOW_NONE = "none"  # drop-in or cancelled: nobody registers
@@ -52,6 +54,31 @@ class SeatCount:
         if self.capacity <= 0:
             return 100
         return min(100, round(100 * self.confirmed / self.capacity))
+
+
+def lock_event(event_id: int) -> Event:
+    """Load an event and lock its row (PostgreSQL) before counting seats or changing it.
+
+    On SQLite the writing transaction began with ``BEGIN IMMEDIATE`` and holds the write lock.
+    """
+    event = db.session.execute(
+        select(Event).where(Event.id == event_id).with_for_update()
+    ).scalar_one_or_none()
+    if event is None:
+        raise NotFound(_("No such event."))
+    return event
+
+
+def lock_events(event_ids: Iterable[int]) -> list[Event]:
+    """Lock several event rows, always in id order so that two lockers never deadlock."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return []
+    return list(
+        db.session.execute(
+            select(Event).where(Event.id.in_(ids)).order_by(Event.id).with_for_update()
+        ).scalars()
+    )
 
 
 def _sum_seats(condition: object) -> object:

@@ -11,6 +11,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from ..vocabulary import LANGUAGES
 from .errors import InvalidInput
 
 MAX_NAME_LENGTH = 200
@@ -69,3 +70,41 @@ def clean_email(value: object) -> tuple[str, str]:
     if address is None:
         raise InvalidInput({"email": [_("Enter a valid e-mail address, like name@example.kz.")]})
     return address, address.casefold()
+
+
+def check_seats(value: object) -> int:
+    """A party size: a whole number (not a bool), at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput({"seats": [_("Enter the number of seats as a whole number.")]})
+    if value < 1:
+        raise InvalidInput({"seats": [_("Register at least one seat.")]})
+    return value
+
+
+def registration_fields(
+    name: object, email: object, seats: object, language: object, *, address_optional: bool
+) -> tuple[str, str | None, str | None, int, str]:
+    """Name, address, its key, seats and language of a registration, or every problem at once.
+
+    ``address_optional``: staff may seat a walk-in without an address.
+    """
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, object] = {}
+    no_email = email is None or (isinstance(email, str) and not email.strip())
+    checks = {
+        "name": lambda: clean_name(name),
+        "email": lambda: (None, None) if address_optional and no_email else clean_email(email),
+        "seats": lambda: check_seats(seats),
+    }
+    for field, check in checks.items():
+        try:
+            clean[field] = check()
+        except InvalidInput as error:
+            for key, messages in error.errors.items():
+                errors.setdefault(key, []).extend(messages)
+    if language not in LANGUAGES:
+        errors.setdefault("language", []).append(_("Unknown language."))
+    if errors:
+        raise InvalidInput(errors)
+    address, address_key = clean["email"]  # type: ignore[misc]
+    return clean["name"], address, address_key, clean["seats"], language  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from calendar_app.extensions import db
 from calendar_app.models import Branch, Event
 from calendar_app.services import registrations
 from calendar_app.services.events import cancel_event
+from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.seeding import seed_demo
 from calendar_app.timeutil import utcnow
 from tests.staff_support import CHEAP_METHOD, PASSWORD, make_staff
@@ -52,7 +53,7 @@ def site(app) -> dict:
         branch = db.session.execute(select(Branch).order_by(Branch.id)).scalars().first()
         make_staff("admin@example.kz", is_admin=True)
         db.session.commit()
-        code = registrations.checkin_code_for(result.token)
+        code = checkin_code_for(result.token)
         return {
             "public": [
                 "/",

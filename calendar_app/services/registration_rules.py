@@ -1,0 +1,127 @@
+"""What every kind of registration shares: when an event takes them, one per address, new rows.
+
+Used by services/registrations.py (one event) and services/course_bookings.py (a whole course);
+neither changes seats through anything but these two modules.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Event, Registration
+from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
+from ..security import generate_token, hash_token, registration_manage_token
+from .errors import Conflict
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """A new registration, its secret manage token (never stored) and its status."""
+
+    registration: Registration
+    token: str
+    status: str
+    waitlist_position: int | None = None  # at the time of registering; 1 is the head
+
+
+def checkin_code_for(token: str) -> str:
+    """The door check-in code of a registration, derived one-way from its manage token.
+
+    A photo of the QR code (which carries this code) therefore cannot be used to manage or
+    cancel the registration.
+    """
+    digest = hashlib.sha256(("checkin:" + token).encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def check_takes_registrations(event: Event, now: datetime, source: str) -> None:
+    """Refuse with a Conflict unless ``event`` takes a registration from ``source`` at ``now``."""
+    if event.is_cancelled:
+        raise Conflict(_("This event has been cancelled."))
+    if event.is_drop_in:
+        raise Conflict(_("This event needs no registration: just come."))
+    if now >= event.ends_at:
+        raise Conflict(_("This event is over."))
+    if source == SOURCE_WALK_IN:
+        return  # staff add walk-ins at the door, outside the visitors' window
+    if event.opens_at is not None and now < event.opens_at:
+        raise Conflict(_("Registration for this event has not opened yet."))
+    if now >= event.effective_closes_at:
+        raise Conflict(_("Registration for this event is closed."))
+
+
+def duplicate_conflict() -> Conflict:
+    return Conflict(_("This e-mail address is already registered for this event."), field="email")
+
+
+def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> None:
+    """One active registration per address and event (the database enforces it too)."""
+    if email_key is None:
+        return
+    found = db.session.execute(
+        select(Registration.id)
+        .where(
+            Registration.event_id.in_(list(event_ids)),
+            Registration.email_normalized == email_key,
+            Registration.status != STATUS_CANCELLED,
+        )
+        .limit(1)
+    ).first()
+    if found is not None:
+        raise duplicate_conflict()
+
+
+def add_row(registration: Registration) -> None:
+    """Insert a registration; the unique index on (event, address) answers a race as a duplicate."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        raise duplicate_conflict() from None
+
+
+def new_row(
+    event_id: int,
+    *,
+    name: str,
+    address: str | None,
+    address_key: str | None,
+    seats: int,
+    status: str,
+    language: str,
+    source: str,
+    now: datetime,
+) -> Registration:
+    """A registration row with placeholder secrets (``issue_token`` sets the real ones)."""
+    return Registration(
+        event_id=event_id,
+        name=name,
+        email=address,
+        email_normalized=address_key,
+        seats=seats,
+        status=status,
+        language=language,
+        source=source,
+        token_hash=hash_token(generate_token()),
+        checkin_code_hash=hash_token(generate_token()),
+        created_at=now,
+        updated_at=now,
+        confirmed_at=now if status == STATUS_CONFIRMED else None,
+    )
+
+
+def issue_token(registration: Registration) -> str:
+    """The manage token of a saved row; keyed by its id, so later mails can carry it again."""
+    token = registration_manage_token(registration)
+    registration.token_hash = hash_token(token)
+    registration.checkin_code_hash = hash_token(checkin_code_for(token))
+    return token

@@ -1,0 +1,270 @@
+"""Series: a recurrence rule that makes real events, skipping public holidays and closures.
+
+Every occurrence is an ordinary event (own seats, roster, feed entry and UID) with ``series_id``
+set. Creating a series plans every date first and refuses the whole series, saving nothing, when
+the rule is unreadable, yields no date or more than 200, or any date clashes with another event
+in the room. A dry run performs the same creation inside a savepoint and rolls it back, so it
+answers exactly what the real request would. Edits of "all" or "this and following" occurrences
+go through services/events.py one occurrence at a time, so each moved event raises its SEQUENCE
+and tells its registrants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Branch, Event, Series
+from ..models.event import STATUS_SCHEDULED
+from ..models.series import REGISTRATION_MODES
+from ..timeutil import local_to_utc, to_local
+from .closures import SkippedDay, skipped_days
+from .errors import InvalidInput, NotFound
+from .events import EventData, cancel_event, check_event, create_event, update_event
+from .recurrence import clean_rule, first_dates, parse_rule
+
+
+@dataclass
+class SeriesResult:
+    """A series as made (or, in a dry run, as it would be made) and the dates it left out."""
+
+    series: Series
+    occurrences: list[Event]
+    skipped: list[SkippedDay] = field(default_factory=list)
+
+
+def _occurrence_times(
+    branch: Branch, data: EventData, rule_text: str, *, skip_holidays: bool, language: str
+) -> tuple[list[tuple[datetime, datetime]], list[SkippedDay]]:
+    """UTC start and end of every occurrence kept, and the dates skipped."""
+    zone = branch.timezone
+    first_start = to_local(data.starts_at, zone).replace(tzinfo=None)
+    length = to_local(data.ends_at, zone).replace(tzinfo=None) - first_start
+    starts = first_dates(parse_rule(rule_text, first_start, zone))
+    skipped = skipped_days(
+        branch, (start.date() for start in starts), skip_holidays=skip_holidays, language=language
+    )
+    kept = [start for start in starts if start.date() not in skipped]
+    if not kept:
+        raise InvalidInput(
+            {"rrule": [_("Every date of this rule falls on a public holiday or a closed day.")]}
+        )
+    times = [(local_to_utc(start, zone), local_to_utc(start + length, zone)) for start in kept]
+    return times, sorted(skipped.values(), key=lambda item: item.day)
+
+
+def _check_room_is_free(
+    branch: Branch, venue_id: int, times: list[tuple[datetime, datetime]]
+) -> None:
+    """Refuse the series if any occurrence overlaps another event, or another occurrence."""
+    taken = list(
+        db.session.execute(
+            select(Event)
+            .where(
+                Event.venue_id == venue_id,
+                Event.status == STATUS_SCHEDULED,
+                Event.starts_at < times[-1][1],
+                Event.ends_at > times[0][0],
+            )
+            .order_by(Event.starts_at)
+        ).scalars()
+    )
+    previous_end = None
+    for start, end in times:
+        day = format_date(to_local(start, branch.timezone).date(), "long")
+        if previous_end is not None and start < previous_end:
+            raise InvalidInput(
+                {"rrule": [_("On %(date)s the dates of this series overlap.", date=day)]}
+            )
+        previous_end = end
+        clash = next(
+            (event for event in taken if event.starts_at < end and event.ends_at > start), None
+        )
+        if clash is not None:
+            raise InvalidInput(
+                {
+                    "start": [
+                        _(
+                            "On %(date)s the room is taken by “%(title)s”.",
+                            date=day,
+                            title=clash.title,
+                        )
+                    ]
+                }
+            )
+
+
+def create_series(
+    branch: Branch,
+    data: EventData,
+    rule: object,
+    now: datetime,
+    *,
+    registration_mode: object = "per_occurrence",
+    skip_public_holidays: object = True,
+    language: str = "en",
+) -> SeriesResult:
+    """Plan and create a series and all its occurrences; InvalidInput saves nothing."""
+    errors: dict[str, list[str]] = {}
+    if registration_mode not in REGISTRATION_MODES:
+        errors["registration_mode"] = [
+            _("Use one of: %(allowed)s.", allowed=", ".join(REGISTRATION_MODES))
+        ]
+    if not isinstance(skip_public_holidays, bool):
+        errors["skip_public_holidays"] = [_("Give true or false.")]
+    try:
+        rule_text = clean_rule(rule)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    try:
+        check_event(branch, data)
+    except InvalidInput as error:
+        for name, messages in error.errors.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise InvalidInput(errors)
+    times, skipped = _occurrence_times(
+        branch, data, rule_text, skip_holidays=skip_public_holidays, language=language
+    )
+    _check_room_is_free(branch, data.venue_id, times)
+    series = Series(
+        branch_id=branch.id,
+        title=data.title.strip(),
+        rrule=rule_text,
+        registration_mode=registration_mode,
+        skip_public_holidays=skip_public_holidays,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(series)
+    db.session.flush()
+    occurrences = [
+        create_event(branch, replace(data, starts_at=start, ends_at=end), now, series=series)
+        for start, end in times
+    ]
+    return SeriesResult(series=series, occurrences=occurrences, skipped=skipped)
+
+
+def get_series(series_id: int) -> Series:
+    series = (
+        db.session.execute(
+            select(Series).options(joinedload(Series.branch)).where(Series.id == series_id)
+        ).scalar_one_or_none()
+        if 0 < series_id < 2**31
+        else None
+    )
+    if series is None:
+        raise NotFound(_("There is no such series."))
+    return series
+
+
+def occurrences(series_id: int) -> list[Event]:
+    """Every occurrence in date order, past and cancelled ones too, branch and room loaded."""
+    return list(
+        db.session.execute(
+            select(Event)
+            .options(joinedload(Event.branch), joinedload(Event.venue))
+            .where(Event.series_id == series_id)
+            .order_by(Event.starts_at, Event.id)
+        ).scalars()
+    )
+
+
+def _targets(series: Series, scope: object, from_event: object, now: datetime) -> list[Event]:
+    """The occurrences an edit or cancellation of ``scope`` applies to: upcoming, not cancelled."""
+    if scope not in ("all", "following"):
+        raise InvalidInput({"scope": [_("Use one of: %(allowed)s.", allowed="all, following")]})
+    upcoming = [e for e in occurrences(series.id) if not e.is_cancelled and e.starts_at > now]
+    if scope == "all":
+        return upcoming
+    if isinstance(from_event, bool) or not isinstance(from_event, int):
+        raise InvalidInput({"from_event": [_("Give the id of an upcoming event of this series.")]})
+    start = next((event for event in upcoming if event.id == from_event), None)
+    if start is None:
+        raise InvalidInput({"from_event": [_("Give the id of an upcoming event of this series.")]})
+    return [
+        event for event in upcoming if (event.starts_at, event.id) >= (start.starts_at, start.id)
+    ]
+
+
+def event_data(event: Event) -> EventData:
+    """What staff can set on an event, as it is now."""
+    return EventData(
+        title=event.title,
+        venue_id=event.venue_id,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        category=event.category,
+        description=event.description,
+        audience=event.audience,
+        age_min=event.age_min,
+        age_max=event.age_max,
+        language=event.language,
+        registration=event.registration,
+        capacity=event.capacity,
+        max_party=event.max_party,
+        waitlist_enabled=event.waitlist_enabled,
+        opens_at=event.opens_at,
+        closes_at=event.closes_at,
+        translations=dict(event.translations or {}),
+    )
+
+
+def update_series(
+    series: Series,
+    changes: dict[str, Any],
+    now: datetime,
+    *,
+    scope: object = "all",
+    from_event: object = None,
+) -> list[Event]:
+    """Apply ``changes`` (EventData fields) to the occurrences of ``scope``.
+
+    A new ``starts_at``/``ends_at`` gives the time of day and the length; each occurrence keeps
+    its own local date. Returns the occurrences changed.
+    """
+    targets = _targets(series, scope, from_event, now)
+    zone = series.branch.timezone
+    timing = None
+    if "starts_at" in changes or "ends_at" in changes:
+        template = event_data(targets[0]) if targets else None
+        start = changes.get("starts_at", template.starts_at if template else None)
+        end = changes.get("ends_at", template.ends_at if template else None)
+        if start is not None and end is not None:
+            local_start = to_local(start, zone)
+            timing = (local_start.time(), to_local(end, zone) - local_start)
+    plain = {k: v for k, v in changes.items() if k not in ("starts_at", "ends_at")}
+    for event in targets:
+        data = replace(event_data(event), **plain)
+        if timing is not None:
+            day = to_local(event.starts_at, zone).date()
+            local = datetime.combine(day, timing[0])
+            data = replace(
+                data,
+                starts_at=local_to_utc(local, zone),
+                ends_at=local_to_utc(local + timing[1], zone),
+            )
+        update_event(event, data, now)
+    if "title" in plain and scope == "all":
+        series.title = str(plain["title"]).strip()
+    series.updated_at = now
+    db.session.flush()
+    return targets
+
+
+def cancel_series(series: Series, now: datetime, *, from_event: object = None) -> list[Event]:
+    """Cancel every upcoming occurrence (or those from ``from_event`` on); registrants are told."""
+    scope = "all" if from_event is None else "following"
+    targets = _targets(series, scope, from_event, now)
+    for event in targets:
+        cancel_event(event, now)
+    series.updated_at = now
+    db.session.flush()
+    return targets
