@@ -90,7 +90,7 @@ def _check_room_is_free(
         if clash is not None:
             raise InvalidInput(
                 {
-                    "start": [
+                    "starts_at": [
                         _(
                             "On %(date)s the room is taken by “%(title)s”.",
                             date=day,
