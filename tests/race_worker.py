@@ -54,3 +54,63 @@ def register_many(
             results.put((arrival, registration_id, result.status))
     with app.app_context():
         db.engine.dispose()
+
+
+def book_or_walk_in(
+    config: dict[str, Any], series_id: int, worker: int, attempts: int, barrier: Any, results: Any
+) -> None:
+    """Alternate whole-course bookings and walk-ins at the course's first date."""
+    from calendar_app import create_app
+    from calendar_app.extensions import db
+    from calendar_app.models import Event
+    from calendar_app.services import course_bookings, registrations
+    from calendar_app.services.errors import Conflict
+    from tests.factories import NOW
+
+    try:
+        app = create_app(config)
+        with app.app_context():
+            first = (
+                db.session.execute(
+                    db.select(Event.id)
+                    .where(Event.series_id == series_id)
+                    .order_by(Event.starts_at)
+                )
+                .scalars()
+                .first()
+            )
+            db.session.rollback()
+        barrier.wait(timeout=300)
+    except BaseException as error:
+        barrier.abort()
+        results.put(f"error: {error!r}")
+        raise
+    for attempt in range(attempts):
+        with app.app_context():
+            try:
+                if attempt % 3 == 2:
+                    registrations.add_walk_in(
+                        first, name=f"Walk-in {worker}", seats=1, staff_id=None, now=NOW
+                    )
+                    outcome = "walk_in"
+                else:
+                    result = course_bookings.book_course(
+                        series_id,
+                        name=f"Family {worker}",
+                        email=f"f{worker}-{attempt}@example.kz",
+                        seats=1,
+                        language="kk",
+                        source="web",
+                        now=NOW,
+                    )
+                    outcome = result.status
+                db.session.commit()
+            except Conflict:
+                db.session.rollback()
+                outcome = "refused"
+            except BaseException as error:
+                results.put(f"error: {error!r}")
+                raise
+            results.put(outcome)
+    with app.app_context():
+        db.engine.dispose()
