@@ -14,6 +14,7 @@ from ..models.registration import SOURCE_API, STATUS_CANCELLED
 from ..ratelimits import api_limit, registration_limit
 from ..services import catalog, registrations
 from ..services.errors import InvalidInput
+from ..services.registration_rules import RegistrationResult
 from ..services.seats import Availability, availability
 from ..timeutil import to_local, utcnow
 from ..urls import absolute_url
@@ -110,7 +111,7 @@ def event(event_id: int) -> Any:
     return jsonify(event_json(availability(found, utcnow())))
 
 
-def _json_object() -> dict[str, Any]:
+def json_object() -> dict[str, Any]:
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         abort(400, _("The request body must be a JSON object."))
@@ -120,7 +121,7 @@ def _json_object() -> dict[str, Any]:
 @bp.post("/events/<int:event_id>/registrations")
 @registration_limit
 def create_registration(event_id: int) -> Any:
-    body = _json_object()
+    body = json_object()
     language = body.get("language", current_language())
     with unit_of_work():
         result = registrations.register(
@@ -132,12 +133,16 @@ def create_registration(event_id: int) -> Any:
             source=SOURCE_API,
             now=utcnow(),
         )
-        seats = result.registration.seats
+    return registration_created(result)
+
+
+def registration_created(result: RegistrationResult) -> Response:
+    """201 with the new registration, its secret token and where to manage it."""
     manage_url = absolute_url(url_for("public.manage_registration", token=result.token))
     response = jsonify(
         {
             "status": result.status,
-            "seats": seats,
+            "seats": result.registration.seats,
             "waitlist_position": result.waitlist_position,
             "token": result.token,
             "manage_url": manage_url,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import unicodedata
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from ..models import Branch, Event
-from ..services import catalog
+from ..services import catalog, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
 from ..services.seats import availability
@@ -68,7 +69,7 @@ def index() -> Any:
         errors = error.errors
         filters = EventFilters()
     else:
-        result = catalog.list_events(filters, now, page, _per_page())
+        result = catalog.list_events(filters, now, page, _per_page(), collapse_series=True)
         _check_page_exists(result)
     return (
         render_template(
@@ -100,12 +101,16 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     The page's partials see ``event`` and ``listing`` (seats left, the registration window),
     plus whatever the caller passes (a form, errors).
     """
-    listing = availability(event, utcnow())
+    now = utcnow()
+    series_overview = series.overview(event, now)
+    course = series_overview.course if series_overview else None
+    listing = replace(course, event=event) if course else availability(event, now)
     return (
         render_template(
             "public/event.html",
             event=event,
             listing=listing,
+            series_overview=series_overview,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
             **context,
         ),
@@ -195,6 +200,8 @@ def branch_detail(slug: str) -> Any:
     now = utcnow()
     branch = catalog.get_branch(slug)
     page = _page_argument()
-    result = catalog.list_events(EventFilters(branch=branch.slug), now, page, _per_page())
+    result = catalog.list_events(
+        EventFilters(branch=branch.slug), now, page, _per_page(), collapse_series=True
+    )
     _check_page_exists(result)
     return render_template("public/branch.html", branch=branch, result=result)

@@ -20,8 +20,8 @@ from ..localization import current_language, localized
 from ..models import Event, Registration
 from ..models.registration import SOURCE_WEB, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..ratelimits import registration_limit
-from ..services import catalog, registrations
-from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services import catalog, course_bookings, registrations, series
+from ..services.errors import Conflict, InvalidInput
 from ..services.registration_rules import checkin_code_for
 from ..services.seats import Availability, availability
 from ..timeutil import utcnow
@@ -84,10 +84,22 @@ def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
 @bp.post("/events/<int:event_id>/register")
 @registration_limit
 def register(event_id: int) -> Any:
-    try:
-        event = catalog.get_event(event_id)
-    except NotFound as error:
-        abort(404, error.message)
+    return _register(catalog.get_event(event_id), None)
+
+
+@bp.post("/series/<int:series_id>/register")
+@registration_limit
+def register_series(series_id: int) -> Any:
+    """A whole course: the form on each date's page books every upcoming date."""
+    dates = [e for e in series.occurrences(series.get_series(series_id).id) if not e.is_cancelled]
+    upcoming = [e for e in dates if e.ends_at > utcnow()] or dates
+    if not upcoming:
+        abort(404)
+    return _register(upcoming[0], series_id)
+
+
+def _register(event: Event, series_id: int | None) -> Any:
+    """Register for ``event``, or book the course ``series_id`` (re-showing ``event``'s page)."""
     form = RegistrationForm()
     if not form.validate_on_submit():  # only the CSRF token can fail here
         form.form_errors.append(
@@ -95,21 +107,24 @@ def register(event_id: int) -> Any:
         )
         return _render_form(event, form, 400)
     if form.website.data:
-        current_app.logger.info("honeypot filled on event %s; nothing registered", event_id)
+        current_app.logger.info("honeypot filled on event %s; nothing registered", event.id)
         form.form_errors.append(_("Your registration could not be accepted."))
         return _render_form(event, form, 400)
     language = current_language()
+    fields = {
+        "name": form.name.data,
+        "email": form.email.data,
+        "seats": parse_seats(form.seats.data),
+        "language": language if language in LANGUAGES else event.language,
+        "source": SOURCE_WEB,
+        "now": utcnow(),
+    }
     try:
         with unit_of_work():
-            result = registrations.register(
-                event.id,
-                name=form.name.data,
-                email=form.email.data,
-                seats=parse_seats(form.seats.data),
-                language=language if language in LANGUAGES else event.language,
-                source=SOURCE_WEB,
-                now=utcnow(),
-            )
+            if series_id is None:
+                result = registrations.register(event.id, **fields)
+            else:
+                result = course_bookings.book_course(series_id, **fields)
     except InvalidInput as error:
         apply_errors(form, error.errors)
         return _render_form(event, form, 422)
@@ -157,6 +172,11 @@ def manage_registration(token: str) -> Any:
         title=localized(event, "title"),
         token=token,
         position=registrations.waitlist_position(registration),
+        course_dates=(
+            [row.event for row in course_bookings.booking_rows(registration)]
+            if registration.booking_id is not None
+            else []
+        ),
         ics_url=_ics_url(token) if active else None,
         qr_svg=checkin_qr_svg(token) if registration.status == STATUS_CONFIRMED else None,
         can_cancel=active and utcnow() < event.ends_at,

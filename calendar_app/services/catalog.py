@@ -83,6 +83,7 @@ class EventPage:
     pages: int
     per_page: int = 20
     filters: EventFilters = field(default_factory=EventFilters)
+    more_dates: dict[int, int] = field(default_factory=dict)  # event id -> later dates of its series
 
     @property
     def has_previous(self) -> bool:
@@ -244,34 +245,80 @@ def list_events(
     per_page: int = 20,
     *,
     zone: str | None = None,
+    collapse_series: bool = False,
 ) -> EventPage:
-    """One page of matching events in start order, with their availability."""
+    """One page of matching events in start order, with their availability.
+
+    ``collapse_series`` (the pages, unless a day range is asked for) shows each series once, by
+    its next date, with how many more dates it has; the API lists every occurrence.
+    """
     if page < 1:
         raise InvalidInput({"page": [_("The page number must be a whole number from 1.")]})
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     zone = zone or catalog_zone()
-    total = db.session.execute(
-        _filtered(select(func.count(Event.id)), filters, now, zone)
-    ).scalar_one()
-    events = (
-        db.session.execute(
-            _filtered(select(Event), filters, now, zone)
-            .options(joinedload(Event.branch), joinedload(Event.venue))
-            .order_by(Event.starts_at, Event.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    collapse = collapse_series and not (filters.date_from or filters.date_to)
+    if collapse:
+        events, total, more = _first_of_each_series(filters, now, zone, page, per_page)
+    else:
+        total = db.session.execute(
+            _filtered(select(func.count(Event.id)), filters, now, zone)
+        ).scalar_one()
+        events = list(
+            db.session.execute(
+                _filtered(select(Event), filters, now, zone)
+                .options(joinedload(Event.branch), joinedload(Event.venue))
+                .order_by(Event.starts_at, Event.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            ).scalars()
         )
-        .scalars()
-        .all()
-    )
+        more = {}
     return EventPage(
-        items=availabilities(list(events), now),
+        items=availabilities(events, now),
         total=total,
         page=page,
         pages=max(1, math.ceil(total / per_page)),
         per_page=per_page,
         filters=filters,
+        more_dates=more,
     )
+
+
+def _first_of_each_series(
+    filters: EventFilters, now: datetime, zone: str, page: int, per_page: int
+) -> tuple[list[Event], int, dict[int, int]]:
+    """The page of matching events with each series shown once, by its next matching date.
+
+    Returns the events, how many entries the whole list has, and per shown occurrence how many
+    more matching dates its series has.
+    """
+    group = func.coalesce(Event.series_id, -Event.id)
+    ranked = _filtered(
+        select(
+            Event.id.label("event_id"),
+            func.row_number()
+            .over(partition_by=group, order_by=(Event.starts_at, Event.id))
+            .label("place"),
+            func.count(Event.id).over(partition_by=group).label("dates"),
+        ),
+        filters,
+        now,
+        zone,
+    ).subquery()
+    total = db.session.execute(
+        select(func.count()).select_from(ranked).where(ranked.c.place == 1)
+    ).scalar_one()
+    rows = db.session.execute(
+        select(Event, ranked.c.dates)
+        .join(ranked, ranked.c.event_id == Event.id)
+        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .where(ranked.c.place == 1)
+        .order_by(Event.starts_at, Event.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    more = {event.id: dates - 1 for event, dates in rows if dates > 1}
+    return [event for event, _dates in rows], total, more
 
 
 def events_between(start: datetime, end: datetime, *, branch_id: int | None = None) -> list[Event]:

@@ -29,6 +29,13 @@ from .closures import SkippedDay, skipped_days
 from .errors import InvalidInput, NotFound
 from .events import EventData, cancel_event, check_event, create_event, update_event
 from .recurrence import clean_rule, first_dates, parse_rule
+from .seats import (
+    WINDOW_CLOSED,
+    Availability,
+    SeatCount,
+    registration_window,
+    seat_counts,
+)
 
 
 @dataclass
@@ -268,3 +275,38 @@ def cancel_series(series: Series, now: datetime, *, from_event: object = None) -
     series.updated_at = now
     db.session.flush()
     return targets
+
+
+@dataclass(frozen=True)
+class SeriesOverview:
+    """What the page of one occurrence says about its series."""
+
+    series: Series
+    upcoming: list[Event]  # the next dates (not cancelled, not ended), at most ``shown``
+    upcoming_total: int
+    course: Availability | None  # for a whole-series course: seats and window of the booking
+
+
+def overview(event: Event, now: datetime, shown: int = 8) -> SeriesOverview | None:
+    """The series of ``event`` with its next dates; None for an event of no series."""
+    if event.series_id is None:
+        return None
+    dates = occurrences(event.series_id)
+    upcoming = [e for e in dates if not e.is_cancelled and e.ends_at > now]
+    course = None
+    if event.series.is_whole_series:
+        held = [e for e in dates if not e.is_cancelled]
+        bookable = [e for e in held if e.starts_at > now]
+        counts = seat_counts(e.id for e in bookable)
+        tightest = min(
+            (counts[e.id] for e in bookable), key=lambda count: count.available, default=None
+        )
+        first = held[0] if held else event
+        course = Availability(
+            event=first,
+            seats=tightest or SeatCount(capacity=first.capacity),
+            window=registration_window(first, now) if bookable else WINDOW_CLOSED,
+        )
+    return SeriesOverview(
+        series=event.series, upcoming=upcoming[:shown], upcoming_total=len(upcoming), course=course
+    )

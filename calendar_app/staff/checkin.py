@@ -17,7 +17,7 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..form_errors import apply_errors
 from ..models import Event, Registration
-from ..services import permissions, registrations
+from ..services import course_bookings, permissions, registrations
 from ..services.errors import Conflict, InvalidInput
 from ..services.seats import seat_count
 from ..timeutil import utcnow
@@ -103,7 +103,7 @@ def check_in_by_code(code: str) -> Any:
     found = registrations.find_by_checkin_code(code)
     if found is None:
         abort(404)
-    registration = _load_registration(found.id)
+    registration = _load_registration(course_bookings.row_for_the_door(found, utcnow()).id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
