@@ -75,6 +75,7 @@ _SCHEMAS: dict[str, Any] = {
             "waitlist",
             "url",
             "ics_url",
+            "series_id",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -115,6 +116,7 @@ _SCHEMAS: dict[str, Any] = {
             "waitlist": {"type": "boolean"},
             "url": {"type": "string", "format": "uri"},
             "ics_url": {"type": "string", "format": "uri"},
+            "series_id": {**_NULLABLE_INT, "description": "The series this event is a date of."},
         },
     },
     "NewRegistration": {

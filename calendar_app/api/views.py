@@ -58,6 +58,7 @@ def event_json(listing: Availability) -> dict[str, Any]:
         "waitlist": event.waitlist_enabled,
         "url": absolute_url(f"/events/{event.id}"),
         "ics_url": absolute_url(f"/events/{event.id}.ics"),
+        "series_id": event.series_id,
     }
 
 
