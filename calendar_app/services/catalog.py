@@ -83,7 +83,9 @@ class EventPage:
     pages: int
     per_page: int = 20
     filters: EventFilters = field(default_factory=EventFilters)
-    more_dates: dict[int, int] = field(default_factory=dict)  # event id -> later dates of its series
+    more_dates: dict[int, int] = field(
+        default_factory=dict
+    )  # event id -> later dates of its series
 
     @property
     def has_previous(self) -> bool:
