@@ -22,8 +22,8 @@ def register_cli(app: Flask) -> None:
         with unit_of_work():
             added = seed_demo(utcnow(), current_app.config["DEFAULT_TIMEZONE"])
         click.echo(
-            "Demo data: {branches} branches, {venues} rooms, {events} events and "
-            "{registrations} registrations added.".format(**added)
+            "Demo data: {branches} branches, {venues} rooms, {events} events ({series} series) "
+            "and {registrations} registrations added.".format(**added)
         )
 
     @app.cli.command("outbox-worker")

@@ -52,6 +52,31 @@ class DemoEvent:
     translations: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DemoSeries:
+    """A weekly programme; ``weekday`` is MO..SU, or ``next_holiday`` for the weekday of the
+    next public holiday (so that the demo shows a skipped holiday whatever today is)."""
+
+    branch: str
+    venue: str
+    title: str
+    language: str
+    category: str
+    start: str
+    minutes: int
+    weeks: int
+    weekday: str
+    audience: str = "all"
+    description: str = ""
+    ages: tuple[int, int] | None = None
+    capacity: int = 0
+    max_party: int = 4
+    mode: str = "per_occurrence"
+    first_after_days: int = 1
+    taken: list[int] = field(default_factory=list)
+    translations: dict = field(default_factory=dict)
+
+
 def _branch(spec: dict[str, Any]) -> DemoBranch:
     venues = [DemoVenue(**venue) for venue in spec["venues"]]
     return DemoBranch(**{**spec, "venues": venues})
@@ -66,3 +91,8 @@ _season = json.loads(SEASON_FILE.read_text(encoding="utf-8"))
 BRANCHES: list[DemoBranch] = [_branch(spec) for spec in _season["branches"]]
 EVENTS: list[DemoEvent] = [_event(spec) for spec in _season["events"]]
 DEMO_NAMES: list[str] = list(_season["names"])
+SERIES: list[DemoSeries] = [
+    DemoSeries(**{**spec, "ages": tuple(spec["ages"]) if spec.get("ages") else None})
+    for spec in _season["series"]
+]
+CLOSURES: list[dict[str, str]] = list(_season["closures"])

@@ -87,7 +87,7 @@ def test_seed_demo_is_idempotent_and_has_what_the_contract_promises(ctx):
     }
     again = seed_demo(now + timedelta(days=3))
     db.session.commit()
-    assert again == {"branches": 0, "venues": 0, "events": 0, "registrations": 0}
+    assert again == {"branches": 0, "venues": 0, "events": 0, "series": 0, "registrations": 0}
     for model, number in counts.items():
         assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == number
 
@@ -115,3 +115,45 @@ def test_seed_demo_is_idempotent_and_has_what_the_contract_promises(ctx):
     for event in events:
         assert event.capacity <= event.venue.capacity
         assert event.venue.branch_id == event.branch_id
+
+
+def test_the_demo_season_has_series_that_skip_a_holiday_and_a_sanitary_day(ctx):
+    from calendar_app.models import Series
+    from calendar_app.services import series as series_service
+    from calendar_app.services.closures import closure_reason, public_holiday
+
+    now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    seed_demo(now)
+    db.session.commit()
+    made = {s.title: s for s in db.session.execute(select(Series)).scalars()}
+    assert len(made) == 3
+
+    def local_days(found):
+        return [
+            to_local(e.starts_at, "Asia/Almaty").date()
+            for e in series_service.occurrences(found.id)
+        ]
+
+    reading = made["Ертегі сағаты: кішкентайларға арналған оқу"]
+    days = local_days(reading)
+    assert len(days) == 9  # ten weeks, one of them a public holiday
+    gap = next(a for a, b in zip(days, days[1:], strict=False) if (b - a).days == 14)
+    assert public_holiday(gap + timedelta(days=7)) is not None
+
+    club = made["English conversation club"]
+    days = local_days(club)
+    assert len(days) < 12
+    branch = club.branch
+    skipped = [
+        a + timedelta(days=7) for a, b in zip(days, days[1:], strict=False) if (b - a).days > 7
+    ]
+    assert any(closure_reason(branch, day) for day in skipped)
+
+    robotics = made["Робототехника для детей 10 лет: курс из 8 занятий"]
+    assert robotics.is_whole_series and len(local_days(robotics)) >= 7
+    rows = (
+        db.session.execute(select(Registration).join(Event).where(Event.series_id == robotics.id))
+        .scalars()
+        .all()
+    )
+    assert {row.booking_id for row in rows} and all(row.booking_id for row in rows)

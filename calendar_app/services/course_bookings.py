@@ -78,8 +78,12 @@ def book_course(
     language: str,
     source: str,
     now: datetime,
+    notify: bool = True,
 ) -> RegistrationResult:
-    """Book a party on every upcoming date of a course: confirmed everywhere, or waitlisted."""
+    """Book a party on every upcoming date of a course: confirmed everywhere, or waitlisted.
+
+    ``notify=False`` queues no mail (the demo season).
+    """
     name, address, address_key, seats, language = registration_fields(
         name, email, seats, language, address_optional=False
     )
@@ -129,12 +133,9 @@ def book_course(
         row.booking_id = rows[0].id
     token = issue_token(rows[0])
     db.session.flush()
-    mail.enqueue(
-        mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED,
-        rows[0],
-        now,
-        token=token,
-    )
+    if notify:
+        kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
+        mail.enqueue(kind, rows[0], now, token=token)
     return RegistrationResult(
         registration=rows[0],
         token=token,

@@ -5,23 +5,28 @@ Registrations go through services/registrations.py like any other (without mail)
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..demo_data import BRANCHES, DEMO_NAMES, EVENTS
+from ..demo_data import BRANCHES, CLOSURES, DEMO_NAMES, EVENTS, SERIES, DemoSeries
 from ..extensions import db
-from ..models import Branch, Event, Venue
+from ..models import Branch, Event, Series, Venue
 from ..models.registration import SOURCE_WEB
 from ..timeutil import local_to_utc, to_local
 from ..vocabulary import DEFAULT_TIMEZONE
+from .closures import closures_of, create_closure, public_holiday
+from .course_bookings import book_course
 from .events import EventData, create_event
 from .registrations import register
+from .series import create_series
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str, int]:
     """Create the demo branches, rooms and events; returns how many of each were added."""
-    added = {"branches": 0, "venues": 0, "events": 0, "registrations": 0}
+    added = {"branches": 0, "venues": 0, "events": 0, "series": 0, "registrations": 0}
     branches: dict[str, Branch] = {}
     for spec in BRANCHES:
         branch = db.session.execute(
@@ -110,4 +115,79 @@ def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str,
             )
             added["registrations"] += 1
         db.session.flush()
+    _seed_closures(branches, now)
+    _seed_series(branches, now, today, added)
     return added
+
+
+def _seed_closures(branches: dict[str, Branch], now: datetime) -> None:
+    for spec in CLOSURES:
+        branch = branches[spec["branch"]]
+        if not any(closure.rrule == spec["rrule"] for closure in closures_of(branch.id)):
+            create_closure(branch, {"rrule": spec["rrule"], "reason": spec["reason"]}, now)
+
+
+def _first_day(spec: DemoSeries, today: date) -> tuple[date, str]:
+    """The first date and the RRULE weekday of a demo series."""
+    if spec.weekday != "next_holiday":
+        day = today + timedelta(days=spec.first_after_days)
+        wanted = WEEKDAYS.index(spec.weekday)
+        return day + timedelta(days=(wanted - day.weekday()) % 7), spec.weekday
+    holiday = next(
+        day
+        for day in (today + timedelta(days=offset) for offset in range(8, 370))
+        if public_holiday(day) is not None
+    )
+    first = holiday - timedelta(weeks=2)
+    return first, WEEKDAYS[first.weekday()]
+
+
+def _seed_series(
+    branches: dict[str, Branch], now: datetime, today: date, added: dict[str, int]
+) -> None:
+    for number, spec in enumerate(SERIES):
+        branch = branches[spec.branch]
+        exists = db.session.execute(
+            select(Series.id).where(Series.branch_id == branch.id, Series.title == spec.title)
+        ).first()
+        if exists:
+            continue
+        venue = next(v for v in branch.venues if v.name == spec.venue)
+        day, weekday = _first_day(spec, today)
+        hour, minute = (int(part) for part in spec.start.split(":"))
+        starts_at = local_to_utc(datetime.combine(day, time(hour, minute)), branch.timezone)
+        made = create_series(
+            branch,
+            EventData(
+                title=spec.title,
+                description=spec.description,
+                category=spec.category,
+                audience=spec.audience,
+                age_min=spec.ages[0] if spec.ages else None,
+                age_max=spec.ages[1] if spec.ages else None,
+                language=spec.language,
+                venue_id=venue.id,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=spec.minutes),
+                capacity=spec.capacity,
+                max_party=spec.max_party,
+                translations=spec.translations,
+            ),
+            f"FREQ=WEEKLY;BYDAY={weekday};COUNT={spec.weeks}",
+            now,
+            registration_mode=spec.mode,
+        )
+        added["series"] += 1
+        added["events"] += len(made.occurrences)
+        for index, seats in enumerate(spec.taken):
+            book_course(
+                made.series.id,
+                name=DEMO_NAMES[(number + index) % len(DEMO_NAMES)],
+                email=f"demo-series-{number}-{index}@example.org",
+                seats=seats,
+                language=spec.language,
+                source=SOURCE_WEB,
+                now=now,
+                notify=False,
+            )
+            added["registrations"] += 1
