@@ -1,5 +1,6 @@
 """The data model. Models hold data and simple derived properties; rules live in services/."""
 
+from .api_token import ApiToken
 from .branch import Branch, Venue
 from .event import Event
 from .outbox import OutboxMessage
@@ -7,6 +8,7 @@ from .registration import Registration
 from .staff import StaffUser, staff_branches
 
 __all__ = [
+    "ApiToken",
     "Branch",
     "Venue",
     "Event",
