@@ -103,6 +103,8 @@ def test_every_documented_answer_matches_the_openapi_document(app, client, event
     begalin = next(branch for branch in branches if branch["slug"] == "begalin")
     assert begalin["name"] == "Central Children's Library"
     assert begalin["timezone"] == "Asia/Almaty" and begalin["address"]
+    assert [venue["name"] for venue in begalin["venues"]] == ["Reading hall"]
+    assert begalin["venues"][0]["capacity"] == 50 and begalin["venues"][0]["id"] > 0
     in_kazakh = client.get("/api/v1/branches?lang=kk").get_json()["branches"]
     assert any(branch["name"] == "Бегалин" for branch in in_kazakh)
 
@@ -123,6 +125,7 @@ def test_every_documented_answer_matches_the_openapi_document(app, client, event
     assert event["registration"] == "required" and event["registration_open"] is True
     assert event["url"] == f"{BASE_URL}/events/{events['open']}"
     assert event["ics_url"] == f"{BASE_URL}/events/{events['open']}.ics"
+    assert event["series_id"] is None
     drop_in = client.get(f"/api/v1/events/{events['drop_in']}").get_json()
     assert drop_in["seats_left"] is None and drop_in["registration"] == "none"
     assert client.get(f"/api/v1/events/{events['cancelled']}").get_json()["status"] == "cancelled"

@@ -45,13 +45,27 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Branch": {
         "type": "object",
-        "required": ["slug", "name", "address", "timezone"],
+        "required": ["slug", "name", "address", "timezone", "venues"],
         "additionalProperties": False,
         "properties": {
             "slug": {"type": "string"},
             "name": {"type": "string"},
             "address": {"type": "string"},
             "timezone": {"type": "string", "examples": ["Asia/Almaty"]},
+            "venues": {
+                "type": "array",
+                "description": "The branch's rooms, by name; ``id`` is the staff API's venue_id.",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "capacity"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "capacity": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
         },
     },
     "Event": {
@@ -75,6 +89,7 @@ _SCHEMAS: dict[str, Any] = {
             "waitlist",
             "url",
             "ics_url",
+            "series_id",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -115,6 +130,10 @@ _SCHEMAS: dict[str, Any] = {
             "waitlist": {"type": "boolean"},
             "url": {"type": "string", "format": "uri"},
             "ics_url": {"type": "string", "format": "uri"},
+            "series_id": {
+                **_NULLABLE_INT,
+                "description": "The series the event belongs to; null for a single event.",
+            },
         },
     },
     "NewRegistration": {
