@@ -117,7 +117,7 @@ def event(event_id: int) -> Any:
     return jsonify(event_json(availability(found, utcnow())))
 
 
-def _json_object() -> dict[str, Any]:
+def json_object() -> dict[str, Any]:
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         abort(400, _("The request body must be a JSON object."))
@@ -127,7 +127,7 @@ def _json_object() -> dict[str, Any]:
 @bp.post("/events/<int:event_id>/registrations")
 @registration_limit
 def create_registration(event_id: int) -> Any:
-    body = _json_object()
+    body = json_object()
     language = body.get("language", current_language())
     with unit_of_work():
         result = registrations.register(
