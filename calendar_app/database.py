@@ -10,7 +10,7 @@ deferred transaction and never blocks writers or waits for them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -38,13 +38,23 @@ def transaction_is_read_only() -> bool:
 
 
 @contextmanager
-def read_only_transactions() -> Iterator[None]:
-    """Begin deferred transactions inside this block (for read-only CLI work and benches)."""
-    token = _read_only_override.set(True)
+def _transactions_read_only(read_only: bool) -> Iterator[None]:
+    token = _read_only_override.set(read_only)
     try:
         yield
     finally:
         _read_only_override.reset(token)
+
+
+def read_only_transactions() -> AbstractContextManager[None]:
+    """Begin deferred transactions inside this block (for read-only CLI work and benches)."""
+    return _transactions_read_only(True)
+
+
+def writing_transactions() -> AbstractContextManager[None]:
+    """Begin writing transactions inside this block, even in a GET request (which records
+    something on the side, such as when an API token was last used)."""
+    return _transactions_read_only(False)
 
 
 class unicode_lower(FunctionElement):  # noqa: N801 (reads like the SQL function it is)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from calendar_app.extensions import db
-from calendar_app.models import Branch, Event, Registration, StaffUser, Venue
+from calendar_app.models import ApiToken, Branch, Event, Registration, StaffUser, Venue
+from calendar_app.services import api_tokens
 from calendar_app.services import registrations as regs
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.timeutil import utcnow
@@ -50,6 +51,7 @@ def world(app) -> dict[str, Any]:
         staff_a = make_staff("a@example.kz", branches=[branch_a])
         staff_b = make_staff("b@example.kz", branches=[branch_b])
         admin = make_staff("admin@example.kz", is_admin=True)
+        token = api_tokens.issue(staff_a, "Website", utcnow()).token
         db.session.commit()
         return {
             "ids": {
@@ -60,6 +62,7 @@ def world(app) -> dict[str, Any]:
                 "registration": result.registration.id,
                 "code": checkin_code_for(result.token),
                 "staff": staff_a.id,
+                "token": token.id,
             },
             "login": {
                 "branch": staff_a.get_id(),
@@ -145,6 +148,10 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
     ("POST", "/staff/registrations/{registration}/undo-check-in", None, 302, BRANCH),
     ("GET", "/staff/check-in/{code}", None, 200, BRANCH),
     ("POST", "/staff/check-in/{code}", None, 302, BRANCH),
+    ("GET", "/staff/tokens", None, 200, OPEN),
+    # The token is staff "a"'s own: BRANCH stands for its owner (and administrators) here.
+    ("GET", "/staff/tokens/{token}/revoke", None, 200, BRANCH),
+    ("POST", "/staff/tokens/{token}/revoke", None, 302, BRANCH),
     ("GET", "/staff/stats", None, 200, OPEN),
     ("GET", "/staff/stats.csv", None, 200, OPEN),
     ("GET", "/staff/admin/", None, 200, ADMIN),
@@ -189,6 +196,7 @@ def snapshot(app) -> tuple:
                 (s.id, s.email, s.password_hash)
                 for s in db.session.execute(db.select(StaffUser)).scalars()
             ],
+            [(t.id, t.revoked_at) for t in db.session.execute(db.select(ApiToken)).scalars()],
         )
 
 

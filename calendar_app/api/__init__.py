@@ -1,5 +1,8 @@
 """JSON API under /api/v1: no cookies, no CSRF, rate-limited, described by /api/v1/openapi.json.
 
+Public endpoints in views.py; the staff endpoints (``/api/v1/staff/...``, a bearer token each:
+auth.py) in staff.py, their JSON bodies parsed by event_schema.py.
+
 Refusals from the services become ``{"errors": ...}`` (422) or ``{"error": ...}`` (403/404/409)
 in web.py's error handlers, like every other route under /api/.
 """
@@ -8,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import series, views  # noqa: E402,F401
+from . import auth, series, staff, views  # noqa: E402,F401

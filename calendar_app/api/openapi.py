@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..vocabulary import AUDIENCES, CATEGORIES
+from ..models.event import REGISTRATION_KINDS
+from ..services.events import MAX_CAPACITY, MAX_CONFIRM_ATTENDANCE_HOURS, MAX_PARTY_LIMIT
+from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES
+from .event_schema import REQUIRED
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
 
@@ -20,6 +23,57 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
+
+def _time(description: str, nullable: bool = False) -> dict[str, Any]:
+    return {
+        "type": ["string", "null"] if nullable else "string",
+        "description": description + " ISO 8601; without an offset, local time of the branch.",
+        "examples": ["2026-06-10T15:00", "2026-06-10T15:00+05:00"],
+    }
+
+
+_TEXTS = {"type": ["string", "null"]}
+_EVENT_FIELDS: dict[str, Any] = {
+    "venue_id": {
+        "type": "integer",
+        "description": "A room (see /branches) of a branch the token's account manages.",
+    },
+    "title": {"type": "string", "minLength": 1, "maxLength": 300},
+    "description": {"type": "string", "maxLength": 20000, "description": "Markdown; may be empty."},
+    "category": {"type": "string", "enum": list(CATEGORIES)},
+    "audience": {"type": "string", "enum": list(AUDIENCES)},
+    "language": {"type": "string", "enum": list(LANGUAGES), "description": "Of the title."},
+    "start": _time("The start."),
+    "end": _time("The end, after the start."),
+    "registration": {"type": "string", "enum": list(REGISTRATION_KINDS)},
+    "capacity": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": MAX_CAPACITY,
+        "description": "At most the room's capacity.",
+    },
+    "waitlist": {"type": "boolean", "default": True},
+    "max_party": {"type": "integer", "minimum": 1, "maximum": MAX_PARTY_LIMIT, "default": 4},
+    "opens_at": _time("Registration opens (null: at once).", nullable=True),
+    "closes_at": _time("Registration closes (null: at the start).", nullable=True),
+    "confirm_attendance_hours": {
+        **_NULLABLE_INT,
+        "minimum": 1,
+        "maximum": MAX_CONFIRM_ATTENDANCE_HOURS,
+        "description": "Hours before the start by which parties confirm they come (null: off).",
+    },
+    "translations": {
+        "type": ["object", "null"],
+        "description": "Title and description in the languages other than ``language``.",
+        "propertyNames": {"enum": list(LANGUAGES)},
+        "additionalProperties": {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "properties": {"title": _TEXTS, "description": _TEXTS},
+        },
+        "examples": [{"ru": {"title": "Вечер кюя", "description": ""}}],
+    },
+}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -45,13 +99,27 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Branch": {
         "type": "object",
-        "required": ["slug", "name", "address", "timezone"],
+        "required": ["slug", "name", "address", "timezone", "venues"],
         "additionalProperties": False,
         "properties": {
             "slug": {"type": "string"},
             "name": {"type": "string"},
             "address": {"type": "string"},
             "timezone": {"type": "string", "examples": ["Asia/Almaty"]},
+            "venues": {
+                "type": "array",
+                "description": "The branch's rooms, by name; ``id`` is the staff API's venue_id.",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "capacity"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "capacity": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
         },
     },
     "Event": {
@@ -116,8 +184,69 @@ _SCHEMAS: dict[str, Any] = {
             "waitlist": {"type": "boolean"},
             "url": {"type": "string", "format": "uri"},
             "ics_url": {"type": "string", "format": "uri"},
-            "series_id": {**_NULLABLE_INT, "description": "The series this event is a date of."},
+            "series_id": {
+                **_NULLABLE_INT,
+                "description": "The series the event belongs to; null for a single event.",
+            },
         },
+    },
+    "EventInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(REQUIRED),
+        "properties": _EVENT_FIELDS,
+        "description": "A new event; it belongs to the branch of its room.",
+    },
+    "EventChanges": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": _EVENT_FIELDS,
+        "description": (
+            "Any fields of EventInput; the others keep their values. ``translations`` is "
+            "merged as a JSON merge patch (RFC 7396): null removes a language or a text."
+        ),
+    },
+    "StaffRegistrations": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["registrations"],
+        "properties": {
+            "registrations": {
+                "type": "array",
+                "description": "Confirmed parties by name, then the waitlist in its order.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [
+                        "id",
+                        "name",
+                        "email",
+                        "seats",
+                        "status",
+                        "checked_in",
+                        "waitlist_position",
+                    ],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "email": {
+                            "type": ["string", "null"],
+                            "description": "null for walk-ins who gave none.",
+                        },
+                        "seats": {"type": "integer", "minimum": 1},
+                        "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+                        "checked_in": {"type": "boolean"},
+                        "waitlist_position": {**_NULLABLE_INT, "minimum": 1},
+                    },
+                },
+            }
+        },
+    },
+    "CheckedIn": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["checked_in"],
+        "properties": {"checked_in": {"const": True}},
     },
     "NewRegistration": {
         "type": "object",
@@ -188,7 +317,143 @@ _TOKEN = {
     "description": "The manage token returned when registering.",
 }
 _EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_REGISTRATION_ID = {
+    "name": "registration_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+    "description": "The ``id`` in the event's list of registrations.",
+}
 _TOO_MANY = _error("Too many requests from this address.")
+_SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "A token made with ``flask --app app create-api-token EMAIL``; it acts with that "
+            "staff account's permissions. Revoked on the staff page /staff/tokens."
+        ),
+    }
+}
+_UNAUTHORIZED = {
+    **_error("No token, or one that is unknown or revoked, or its account is disabled."),
+    "headers": {
+        "WWW-Authenticate": {
+            "required": True,
+            "description": "The Bearer challenge of RFC 6750.",
+            "schema": {"type": "string"},
+        }
+    },
+}
+_NOT_OBJECT = _error("The body is not a JSON object.")
+_TOO_LARGE = _error("The body is larger than 1 MiB.")
+_INVALID = _json(_ref("ValidationErrors"), "Invalid fields, each named; nothing is saved.")
+_NOT_MINE = "belongs to a branch the token's account does not manage."
+
+
+def _staff_operation(
+    operation_id: str, summary: str, responses: dict[str, Any], **more: Any
+) -> dict[str, Any]:
+    """A staff operation: a bearer token, 401 without one and rate-limited like the rest."""
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "security": [{"bearerAuth": []}],
+        **more,
+        "responses": {**responses, "401": _UNAUTHORIZED, "429": _TOO_MANY},
+    }
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _staff_paths() -> dict[str, Any]:
+    return {
+        "/staff/events": {
+            "post": _staff_operation(
+                "createEvent",
+                "Plan an event in a room",
+                {
+                    "201": {
+                        **_json(_ref("Event"), "Planned."),
+                        "headers": {
+                            "Location": {
+                                "required": True,
+                                "description": "The event in the public API.",
+                                "schema": {"type": "string", "format": "uri"},
+                            }
+                        },
+                    },
+                    "400": _NOT_OBJECT,
+                    "403": _error("The room " + _NOT_MINE),
+                    "404": _error("No such room."),
+                    "413": _TOO_LARGE,
+                    "422": _json(
+                        _ref("ValidationErrors"),
+                        "Invalid fields, each named (a room taken at that time names the event "
+                        "in the way); nothing is saved.",
+                    ),
+                },
+                requestBody=_body("EventInput"),
+            )
+        },
+        "/staff/events/{event_id}": {
+            "patch": _staff_operation(
+                "updateEvent",
+                "Change some fields of an event; registrants hear of a new time or room",
+                {
+                    "200": _json(_ref("Event"), "Changed."),
+                    "400": _NOT_OBJECT,
+                    "403": _error("The event or the room " + _NOT_MINE),
+                    "404": _error("No such event or room."),
+                    "409": _error("The event is cancelled."),
+                    "413": _TOO_LARGE,
+                    "422": _INVALID,
+                },
+                parameters=[_EVENT_ID],
+                requestBody=_body("EventChanges"),
+            )
+        },
+        "/staff/events/{event_id}/cancel": {
+            "post": _staff_operation(
+                "cancelEvent",
+                "Cancel an event; every registrant is told by mail",
+                {
+                    "200": _json(_ref("Event"), "Cancelled."),
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event."),
+                    "409": _error("The event is already cancelled."),
+                },
+                parameters=[_EVENT_ID],
+            )
+        },
+        "/staff/events/{event_id}/registrations": {
+            "get": _staff_operation(
+                "listEventRegistrations",
+                "Who is coming: confirmed parties and the waitlist",
+                {
+                    "200": _json(_ref("StaffRegistrations"), "The active registrations."),
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event."),
+                },
+                parameters=[_EVENT_ID],
+            )
+        },
+        "/staff/registrations/{registration_id}/check-in": {
+            "post": _staff_operation(
+                "checkIn",
+                "Mark a confirmed party as arrived",
+                {
+                    "200": _json(_ref("CheckedIn"), "Checked in."),
+                    "403": _error("The registration " + _NOT_MINE),
+                    "404": _error("No such registration."),
+                    "409": _error("Already checked in, not confirmed, or the event is cancelled."),
+                },
+                parameters=[_REGISTRATION_ID],
+            )
+        },
+    }
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
@@ -202,7 +467,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "Events of the city libraries and self-service registration. No cookies, no "
                 "CSRF; requests are rate-limited per address (429). Texts come in the "
                 "language asked for with ?lang=kk|ru|en or Accept-Language, falling back to "
-                "the language they were written in."
+                "the language they were written in. Operations under /staff/ need a staff "
+                "account's token (Authorization: Bearer TOKEN)."
             ),
         },
         "servers": [{"url": base_url + "/api/v1"}],
@@ -347,6 +613,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            **_staff_paths(),
         },
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": _SCHEMAS, "securitySchemes": _SECURITY_SCHEMES},
     }

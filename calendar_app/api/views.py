@@ -28,11 +28,16 @@ MAX_PER_PAGE = 100
 
 
 def branch_json(branch: Branch) -> dict[str, Any]:
+    """A branch with its rooms (loaded with it: see ``catalog.list_branches``)."""
     return {
         "slug": branch.slug,
         "name": localized(branch, "name"),
         "address": branch.address,
         "timezone": branch.timezone,
+        "venues": [
+            {"id": venue.id, "name": localized(venue, "name"), "capacity": venue.capacity}
+            for venue in branch.venues
+        ],
     }
 
 
@@ -73,7 +78,8 @@ def registration_json(registration: Registration) -> dict[str, Any]:
 
 @bp.get("/branches")
 def branches() -> Any:
-    return jsonify({"branches": [branch_json(branch) for branch in catalog.list_branches()]})
+    branches = catalog.list_branches(with_venues=True)
+    return jsonify({"branches": [branch_json(branch) for branch in branches]})
 
 
 def _per_page(raw: str | None) -> int:

@@ -1,5 +1,6 @@
 """The data model. Models hold data and simple derived properties; rules live in services/."""
 
+from .api_token import ApiToken
 from .branch import Branch, Venue
 from .event import Event
 from .outbox import OutboxMessage
@@ -8,6 +9,7 @@ from .series import Closure, Series
 from .staff import StaffUser, staff_branches
 
 __all__ = [
+    "ApiToken",
     "Branch",
     "Venue",
     "Event",

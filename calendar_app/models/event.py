@@ -58,6 +58,8 @@ class Event(db.Model):
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hours before the start by which confirmed parties must confirm they are coming; None: off.
+    confirm_attendance_hours: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10), default=STATUS_SCHEDULED)
     sequence: Mapped[int] = mapped_column(default=0)
     headcount: Mapped[int | None]

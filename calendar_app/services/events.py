@@ -8,7 +8,7 @@ so feeds can derive their ETag from it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -37,6 +37,7 @@ MAX_TITLE = 300
 MAX_DESCRIPTION = 20_000
 TRANSLATED_FIELDS = ("title", "description")
 MAX_PARTY_LIMIT = 50
+MAX_CONFIRM_ATTENDANCE_HOURS = 720  # 30 days
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue_id", "status")
 
 
@@ -62,6 +63,17 @@ class EventData:
     closes_at: datetime | None = None
     translations: dict = field(default_factory=dict)
     """``{"ru": {"title": ..., "description": ...}, ...}`` for languages other than ``language``."""
+    confirm_attendance_hours: int | None = None
+    """Parties confirm they are coming this many hours before the start; None: not asked."""
+
+
+def event_data(event: Event) -> EventData:
+    """What the event holds now, as EventData: the base for changing a few fields."""
+    values = {name: getattr(event, name) for name in (item.name for item in fields(EventData))}
+    values["translations"] = {
+        code: dict(texts) for code, texts in (event.translations or {}).items()
+    }
+    return EventData(**values)
 
 
 def find_venue_conflict(
@@ -177,6 +189,19 @@ def check_event(
         add("capacity", _("The capacity must be between 0 and %(max)d.", max=MAX_CAPACITY))
     if not 1 <= data.max_party <= MAX_PARTY_LIMIT:
         add("max_party", _("A party holds 1 to %(max)d seats.", max=MAX_PARTY_LIMIT))
+    hours = data.confirm_attendance_hours
+    if hours is not None and (
+        isinstance(hours, bool)
+        or not isinstance(hours, int)
+        or not 1 <= hours <= MAX_CONFIRM_ATTENDANCE_HOURS
+    ):
+        add(
+            "confirm_attendance_hours",
+            _(
+                "Give a whole number of hours from 1 to %(max)d, or nothing.",
+                max=MAX_CONFIRM_ATTENDANCE_HOURS,
+            ),
+        )
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         add("closes_at", _("Registration must close after it opens."))
     if data.closes_at and data.closes_at > data.ends_at:
@@ -253,6 +278,7 @@ def _apply(event: Event, data: EventData, translations: dict[str, dict[str, str]
     event.opens_at = data.opens_at
     event.closes_at = data.closes_at
     event.translations = translations
+    event.confirm_attendance_hours = data.confirm_attendance_hours
 
 
 def create_event(

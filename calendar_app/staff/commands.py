@@ -1,4 +1,5 @@
-"""``flask --app app create-staff EMAIL [--admin] [--branch SLUG]... [--password-stdin]``."""
+"""``flask --app app create-staff EMAIL [--admin] [--branch SLUG]... [--password-stdin]`` and
+``create-api-token EMAIL [--label TEXT]``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from ..database import unit_of_work
 from ..extensions import db
 from ..models import Branch
-from ..services.errors import InvalidInput
+from ..services import api_tokens
+from ..services.errors import Conflict, InvalidInput
 from ..services.staff_accounts import StaffData, create_staff, find_staff_by_email, update_staff
 from ..timeutil import utcnow
 
@@ -81,8 +83,37 @@ def register_staff_cli(app: Flask) -> None:
                     else ", ".join(branch.slug for branch in staff.branches)
                 )
         except InvalidInput as error:
-            messages = "; ".join(
-                f"{field}: {message}" for field, items in error.errors.items() for message in items
-            )
-            raise click.ClickException(messages) from None
+            raise click.ClickException(_messages(error)) from None
         click.echo(f"{verb} staff account {staff.email} ({scope}).")
+
+    @app.cli.command("create-api-token")
+    @click.argument("email")
+    @click.option("--label", default="", help="What the token is for, e.g. the website's name.")
+    def create_api_token_command(email: str, label: str) -> None:
+        """Print a new token for the staff JSON API, acting as this account.
+
+        The token is shown only now, alone on the last line; only its hash is stored. Staff
+        revoke tokens on the staff page /staff/tokens.
+        """
+        staff = find_staff_by_email(email)
+        if staff is None:
+            raise click.ClickException(f"There is no staff account with the address {email}.")
+        try:
+            with unit_of_work():
+                issued = api_tokens.issue(staff, label, utcnow())
+                token_id = issued.token.id
+        except InvalidInput as error:
+            raise click.ClickException(_messages(error)) from None
+        except Conflict as error:
+            raise click.ClickException(f"{staff.email}: {error.message}") from None
+        click.echo(
+            f"Created API token {token_id} for {staff.email}. Keep it secret: it is shown only "
+            "this once. Send it as the header 'Authorization: Bearer <token>'."
+        )
+        click.echo(issued.secret)
+
+
+def _messages(error: InvalidInput) -> str:
+    return "; ".join(
+        f"{field}: {message}" for field, items in error.errors.items() for message in items
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -192,8 +193,12 @@ def edit_event(event_id: int) -> Any:
         )
     elif form.validate():
         try:
+            # The form does not show every field (the confirmation deadline): those keep their value.
+            data = replace(
+                _event_data(form, zone), confirm_attendance_hours=event.confirm_attendance_hours
+            )
             with unit_of_work():
-                update_event(event, _event_data(form, zone), utcnow())
+                update_event(event, data, utcnow())
         except InvalidInput as error:
             apply_errors(form, error.errors)
             status = 422

@@ -1,0 +1,83 @@
+"""Migration 0003 (API tokens, events.confirm_attendance_hours) goes up and down with data in
+place, on SQLite and PostgreSQL, and leaves the schema the models describe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+
+from calendar_app import create_app
+from calendar_app.extensions import db
+from tests.conftest import BACKENDS, _postgres_url_for_worker, _worker_id, make_test_config
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+ROWS = [
+    "INSERT INTO branches (id, slug, name, address, timezone, phone, email, website,"
+    " description, translations, created_at, updated_at) VALUES (1, 'b', 'B', '',"
+    " 'Asia/Almaty', '', '', '', '', '{}', :now, :now)",
+    "INSERT INTO venues (id, branch_id, name, capacity, accessibility_notes, translations,"
+    " created_at, updated_at) VALUES (1, 1, 'Hall', 10, '', '{}', :now, :now)",
+    "INSERT INTO events (id, branch_id, venue_id, title, description, category, audience,"
+    " language, translations, starts_at, ends_at, registration, capacity, max_party,"
+    " waitlist_enabled, status, sequence, created_at, updated_at) VALUES (1, 1, 1,"
+    " 'Күй кеші', '', 'concert', 'all', 'kk', '{}', :later, :latest, 'required', 5, 4,"
+    " true, 'scheduled', 0, :now, :now)",
+    "INSERT INTO registrations (id, event_id, name, email, email_normalized, seats, status,"
+    " language, source, token_hash, checkin_code_hash, created_at, updated_at) VALUES (1, 1,"
+    " 'Әлия', 'a@example.kz', 'a@example.kz', 2, 'confirmed', 'kk', 'web', 'h', 'c', :now,"
+    " :now)",
+]
+TIMES = {
+    "now": "2026-05-01 06:00:00",
+    "later": "2026-06-01 13:00:00",
+    "latest": "2026-06-01 14:00:00",
+}
+
+
+@pytest.fixture(params=BACKENDS)
+def scratch_app(request, tmp_path):
+    """An app on an empty database of its own (not the shared, already migrated one)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    else:
+        url = _postgres_url_for_worker(_worker_id(request) + "_migrations")
+    app = create_app(make_test_config(url, tmp_path / "instance"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def columns(table: str) -> set[str]:
+    return {column["name"] for column in inspect(db.engine).get_columns(table)}
+
+
+def test_0003_upgrades_and_downgrades_with_data_in_place(scratch_app):
+    with scratch_app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0002")
+        for statement in ROWS:
+            db.session.execute(text(statement), TIMES)
+        db.session.commit()
+
+        upgrade(directory=MIGRATIONS, revision="0003")
+        assert "confirm_attendance_hours" in columns("events")
+        assert {"staff_id", "label", "token_hash", "last_used_at", "revoked_at"} <= columns(
+            "api_tokens"
+        )
+        with db.engine.connect() as connection:  # the models and the migrated schema agree
+            assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+
+        downgrade(directory=MIGRATIONS, revision="0002")
+        assert "confirm_attendance_hours" not in columns("events")
+        assert "api_tokens" not in inspect(db.engine).get_table_names()
+        assert db.session.execute(text("SELECT title FROM events")).scalar_one() == "Күй кеші"
+        assert db.session.execute(text("SELECT count(*) FROM registrations")).scalar_one() == 1
+        db.session.commit()
+
+        upgrade(directory=MIGRATIONS)
+        assert "confirm_attendance_hours" in columns("events")
