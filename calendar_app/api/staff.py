@@ -31,7 +31,8 @@ def _event(event_id: int) -> Event:
     return permissions.require_event(current_staff(), get_event(event_id))
 
 
-def _venue(venue_id: int) -> Venue:
+def my_venue(venue_id: int) -> Venue:
+    """A room of a branch the token's account manages (404 unknown, 403 another branch's)."""
     venue = db.session.get(Venue, venue_id) if 1 <= venue_id <= MAX_DATABASE_ID else None
     if venue is None:
         abort(404, _("There is no such room."))
@@ -61,7 +62,7 @@ def _event_answer(event_id: int, status: int = 200) -> Response:
 
 def _save(changes: EventChanges, event: Event | None) -> int:
     """Create (``event`` None) or change an event in one unit of work; its id."""
-    venue = _venue(changes.venue_id) if changes.venue_id is not None else None
+    venue = my_venue(changes.venue_id) if changes.venue_id is not None else None
     try:
         with unit_of_work():
             if event is None:

@@ -118,7 +118,10 @@ def event(event_id: int) -> Any:
     return jsonify(event_json(availability(found, utcnow())))
 
 
-def json_object() -> dict[str, Any]:
+def json_object(*, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; 400 for anything else (an empty body is {} if not required)."""
+    if not required and not request.get_data():
+        return {}
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         abort(400, _("The request body must be a JSON object."))

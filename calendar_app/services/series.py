@@ -11,6 +11,7 @@ and tells its registrants.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,14 @@ from ..models.series import REGISTRATION_MODES
 from ..timeutil import local_to_utc, to_local
 from .closures import SkippedDay, skipped_days
 from .errors import InvalidInput, NotFound
-from .events import EventData, cancel_event, check_event, create_event, update_event
+from .events import (
+    EventData,
+    cancel_event,
+    check_event,
+    create_event,
+    event_data,
+    update_event,
+)
 from .recurrence import clean_rule, first_dates, parse_rule
 from .seats import (
     WINDOW_CLOSED,
@@ -201,66 +209,39 @@ def _targets(series: Series, scope: object, from_event: object, now: datetime) -
     ]
 
 
-def event_data(event: Event) -> EventData:
-    """What staff can set on an event, as it is now."""
-    return EventData(
-        title=event.title,
-        venue_id=event.venue_id,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        category=event.category,
-        description=event.description,
-        audience=event.audience,
-        age_min=event.age_min,
-        age_max=event.age_max,
-        language=event.language,
-        registration=event.registration,
-        capacity=event.capacity,
-        max_party=event.max_party,
-        waitlist_enabled=event.waitlist_enabled,
-        opens_at=event.opens_at,
-        closes_at=event.closes_at,
-        translations=dict(event.translations or {}),
-    )
-
 
 def update_series(
     series: Series,
-    changes: dict[str, Any],
+    changes: Mapping[str, Any] | Callable[[EventData], EventData],
     now: datetime,
     *,
     scope: object = "all",
     from_event: object = None,
 ) -> list[Event]:
-    """Apply ``changes`` (EventData fields) to the occurrences of ``scope``.
+    """Apply ``changes`` (EventData fields, or a function of each occurrence's EventData) to
+    the occurrences of ``scope``; returns those changed.
 
-    A new ``starts_at``/``ends_at`` gives the time of day and the length; each occurrence keeps
-    its own local date. Returns the occurrences changed.
+    A change of the start or end sets the time of day and the length: each occurrence keeps its
+    own local date.
     """
-    targets = _targets(series, scope, from_event, now)
+    edit = changes if callable(changes) else (lambda base: replace(base, **changes))
     zone = series.branch.timezone
-    timing = None
-    if "starts_at" in changes or "ends_at" in changes:
-        template = event_data(targets[0]) if targets else None
-        start = changes.get("starts_at", template.starts_at if template else None)
-        end = changes.get("ends_at", template.ends_at if template else None)
-        if start is not None and end is not None:
-            local_start = to_local(start, zone)
-            timing = (local_start.time(), to_local(end, zone) - local_start)
-    plain = {k: v for k, v in changes.items() if k not in ("starts_at", "ends_at")}
+    targets = _targets(series, scope, from_event, now)
     for event in targets:
-        data = replace(event_data(event), **plain)
-        if timing is not None:
-            day = to_local(event.starts_at, zone).date()
-            local = datetime.combine(day, timing[0])
+        base = event_data(event)
+        data = edit(base)
+        if (data.starts_at, data.ends_at) != (base.starts_at, base.ends_at):
+            local_start = to_local(data.starts_at, zone)
+            length = to_local(data.ends_at, zone) - local_start
+            moved = datetime.combine(to_local(event.starts_at, zone).date(), local_start.time())
             data = replace(
                 data,
-                starts_at=local_to_utc(local, zone),
-                ends_at=local_to_utc(local + timing[1], zone),
+                starts_at=local_to_utc(moved, zone),
+                ends_at=local_to_utc(moved + length, zone),
             )
         update_event(event, data, now)
-    if "title" in plain and scope == "all":
-        series.title = str(plain["title"]).strip()
+        if scope == "all" and event is targets[0]:
+            series.title = data.title.strip()
     series.updated_at = now
     db.session.flush()
     return targets
