@@ -238,9 +238,12 @@ def test_all_and_following_edits_tell_registrants_and_keep_dates(app, client, wo
 
 def test_closures_by_range_and_rule_list_conflicts_and_refuse_single_events(app, client, world):
     base = "/api/v1/staff/branches/chekhov/closures"
-    day = local_day(30)
+    ahead = 31 if date.fromisoformat(local_day(30)).weekday() == 4 else 30  # not a sanitary day
+    day = local_day(ahead)
     made = client.post(
-        "/api/v1/staff/events", json=event_body(world["hall_a"]), headers=as_staff(world)
+        "/api/v1/staff/events",
+        json=event_body(world["hall_a"], start=f"{day}T15:00", end=f"{day}T16:30"),
+        headers=as_staff(world),
     ).get_json()
     closed = client.post(
         base, json={"start": day, "end": day, "reason": "Ремонт"}, headers=as_staff(world)
