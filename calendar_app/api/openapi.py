@@ -456,6 +456,271 @@ def _staff_paths() -> dict[str, Any]:
     }
 
 
+_SERIES_ID = {"name": "series_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+_CLOSURE_ID = {"name": "closure_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_SERIES_OPTIONS: dict[str, Any] = {
+    "rrule": {
+        "type": "string",
+        "examples": ["FREQ=WEEKLY;BYDAY=SA;COUNT=10", "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270301"],
+        "description": (
+            "An RFC 5545 RRULE value (daily, weekly, monthly or yearly); ``start`` and ``end`` "
+            "give the first date and the time of day. A date-only UNTIL includes that day; at "
+            "most 200 dates, counted before skipping."
+        ),
+    },
+    "registration_mode": {"enum": ["per_occurrence", "whole_series"]},
+    "skip_public_holidays": {"type": "boolean", "default": True},
+    "dry_run": {"type": "boolean", "default": False},
+}
+_PLANNED_EVENT = {
+    **_SCHEMAS["Event"],
+    "description": "An occurrence as it would be made: no id or links yet.",
+    "properties": {
+        **_SCHEMAS["Event"]["properties"],
+        "id": _NULLABLE_INT,
+        "url": _NULLABLE_TEXT,
+        "ics_url": _NULLABLE_TEXT,
+        "series_id": _NULLABLE_INT,
+    },
+}
+_SERIES_SCHEMAS: dict[str, Any] = {
+    "Series": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "title", "rrule", "registration_mode", "occurrences"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "rrule": {"type": "string"},
+            "registration_mode": _SERIES_OPTIONS["registration_mode"],
+            "occurrences": {"type": "array", "items": _ref("Event")},
+        },
+    },
+    "SeriesCreated": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "title", "rrule", "registration_mode", "occurrences", "skipped"],
+        "properties": {
+            "id": {**_NULLABLE_INT, "description": "null for a dry run."},
+            "title": {"type": "string"},
+            "rrule": {"type": "string"},
+            "registration_mode": _SERIES_OPTIONS["registration_mode"],
+            "occurrences": {
+                "type": "array",
+                "items": {"anyOf": [_ref("Event"), _ref("PlannedEvent")]},
+            },
+            "skipped": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["date", "kind", "reason"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "kind": {"enum": ["holiday", "closure"]},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "PlannedEvent": _PLANNED_EVENT,
+    "SeriesInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [*REQUIRED, "rrule"],
+        "properties": {**_EVENT_FIELDS, **_SERIES_OPTIONS},
+        "description": "The first event of the series and its rule.",
+    },
+    "SeriesChanges": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            **_EVENT_FIELDS,
+            "scope": {"enum": ["all", "following"], "default": "all"},
+            "from_event": {"type": "integer", "description": "With scope following."},
+        },
+        "description": (
+            "Event fields for the upcoming, not cancelled occurrences of the scope; a start or "
+            "end sets the time of day and the length, each occurrence keeping its date."
+        ),
+    },
+    "SeriesCancel": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"from_event": {"type": "integer"}},
+    },
+    "ClosureInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date", "description": "Inclusive."},
+            "rrule": {"type": "string", "examples": ["FREQ=MONTHLY;BYDAY=-1FR"]},
+            "reason": {"type": "string", "maxLength": 300},
+        },
+        "description": "A range (start and end) or a rule (from start, or from today).",
+    },
+    "Closure": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "branch", "start", "end", "rrule", "reason"],
+        "properties": {
+            "id": {"type": "integer"},
+            "branch": {"type": "string"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": ["string", "null"], "format": "date"},
+            "rrule": _NULLABLE_TEXT,
+            "reason": {"type": "string"},
+            "conflicting_events": {
+                "type": "array",
+                "items": _ref("Event"),
+                "description": "On creation: events already on those days (not changed).",
+            },
+        },
+    },
+    "Closures": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["closures"],
+        "properties": {"closures": {"type": "array", "items": _ref("Closure")}},
+    },
+}
+_SCHEMAS.update(_SERIES_SCHEMAS)
+
+
+def _series_paths() -> dict[str, Any]:
+    """The public series operations and the staff ones for a season."""
+    refusal = _error("The series " + _NOT_MINE)
+    return {
+        "/series/{series_id}": {
+            "get": {
+                "operationId": "getSeries",
+                "summary": "A series with every occurrence in date order",
+                "parameters": [_SERIES_ID],
+                "responses": {
+                    "200": _json(_ref("Series"), "The series."),
+                    "404": _error("No such series."),
+                    "429": _TOO_MANY,
+                },
+            }
+        },
+        "/series/{series_id}/registrations": {
+            "post": {
+                "operationId": "bookCourse",
+                "summary": "Register a party for every upcoming date of a whole-series course",
+                "parameters": [_SERIES_ID],
+                "requestBody": _body("NewRegistration"),
+                "responses": {
+                    "201": _json(
+                        _ref("RegistrationCreated"),
+                        "Confirmed on every date, or on the course's waitlist.",
+                    ),
+                    "400": _error("The body is not a JSON object."),
+                    "404": _error("No such series."),
+                    "409": _error(
+                        "Registered per date, already begun, already registered, or full "
+                        "without a waitlist."
+                    ),
+                    "422": _json(_ref("ValidationErrors"), "Invalid fields."),
+                    "429": _TOO_MANY,
+                },
+            }
+        },
+        "/staff/series": {
+            "post": _staff_operation(
+                "createSeries",
+                "Plan a series; public holidays and closures are skipped",
+                {
+                    "200": _json(_ref("SeriesCreated"), "A dry run: what would be made."),
+                    "201": _json(_ref("SeriesCreated"), "Planned."),
+                    "400": _NOT_OBJECT,
+                    "403": _error("The room " + _NOT_MINE),
+                    "404": _error("No such room."),
+                    "422": _json(
+                        _ref("ValidationErrors"),
+                        "Invalid fields or rule, or a date clashing with another event in the "
+                        "room (named with its date); nothing is saved.",
+                    ),
+                },
+                requestBody=_body("SeriesInput"),
+            )
+        },
+        "/staff/series/{series_id}": {
+            "patch": _staff_operation(
+                "updateSeries",
+                "Change all or the following upcoming dates; registrants are told",
+                {
+                    "200": _json(_ref("Series"), "Changed."),
+                    "400": _NOT_OBJECT,
+                    "403": refusal,
+                    "404": _error("No such series or room."),
+                    "422": _INVALID,
+                },
+                parameters=[_SERIES_ID],
+                requestBody=_body("SeriesChanges"),
+            )
+        },
+        "/staff/series/{series_id}/cancel": {
+            "post": _staff_operation(
+                "cancelSeries",
+                "Cancel every upcoming date, or those from one on",
+                {
+                    "200": _json(_ref("Series"), "Cancelled."),
+                    "400": _NOT_OBJECT,
+                    "403": refusal,
+                    "404": _error("No such series."),
+                    "422": _INVALID,
+                },
+                parameters=[_SERIES_ID],
+                requestBody={
+                    "required": False,
+                    "content": {"application/json": {"schema": _ref("SeriesCancel")}},
+                },
+            )
+        },
+        "/staff/branches/{slug}/closures": {
+            "get": _staff_operation(
+                "listClosures",
+                "A branch's closures",
+                {
+                    "200": _json(_ref("Closures"), "The closures."),
+                    "403": _error("The branch " + _NOT_MINE),
+                    "404": _error("No such branch."),
+                },
+                parameters=[_SLUG],
+            ),
+            "post": _staff_operation(
+                "createClosure",
+                "Close a branch on a range of days or by a rule",
+                {
+                    "201": _json(_ref("Closure"), "Closed; events on those days are listed."),
+                    "400": _NOT_OBJECT,
+                    "403": _error("The branch " + _NOT_MINE),
+                    "404": _error("No such branch."),
+                    "422": _INVALID,
+                },
+                parameters=[_SLUG],
+                requestBody=_body("ClosureInput"),
+            ),
+        },
+        "/staff/closures/{closure_id}": {
+            "delete": _staff_operation(
+                "deleteClosure",
+                "Open the branch again on those days",
+                {
+                    "204": {"description": "Deleted."},
+                    "403": _error("The closure " + _NOT_MINE),
+                    "404": _error("No such closure."),
+                },
+                parameters=[_CLOSURE_ID],
+            )
+        },
+    }
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     """The document, with the server taken from BASE_URL."""
     return {
@@ -614,6 +879,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 }
             },
             **_staff_paths(),
+            **_series_paths(),
         },
         "components": {"schemas": _SCHEMAS, "securitySchemes": _SECURITY_SCHEMES},
     }
