@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import unicodedata
 from collections import defaultdict
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,7 +103,7 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     now = utcnow()
     series_overview = series.overview(event, now)
     course = series_overview.course if series_overview else None
-    listing = replace(course, event=event) if course else availability(event, now)
+    listing = course or availability(event, now)
     return (
         render_template(
             "public/event.html",

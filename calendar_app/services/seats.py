@@ -136,6 +136,12 @@ class Availability:
     event: Event
     seats: SeatCount
     window: str
+    window_event: Event | None = None  # a course's first date, whose window the booking follows
+
+    @property
+    def registration_event(self) -> Event:
+        """The event whose registration window (opening, closing) applies."""
+        return self.window_event or self.event
 
     @property
     def seats_left(self) -> int | None:

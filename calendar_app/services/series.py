@@ -284,7 +284,8 @@ def overview(event: Event, now: datetime, shown: int = 8) -> SeriesOverview | No
         )
         first = held[0] if held else event
         course = Availability(
-            event=first,
+            event=event,
+            window_event=first,
             seats=tightest or SeatCount(capacity=first.capacity),
             window=registration_window(first, now) if bookable else WINDOW_CLOSED,
         )
