@@ -134,7 +134,7 @@ def test_the_demo_season_has_series_that_skip_a_holiday_and_a_sanitary_day(ctx):
             for e in series_service.occurrences(found.id)
         ]
 
-    reading = made["Ертегі сағаты: кішкентайларға арналған оқу"]
+    reading = made["Ертегілер әлемі: оқу сағаты"]
     days = local_days(reading)
     assert len(days) == 9  # ten weeks, one of them a public holiday
     gap = next(a for a, b in zip(days, days[1:], strict=False) if (b - a).days == 14)
