@@ -11,7 +11,7 @@ and tells its registrants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..extensions import db
 from ..models import Branch, Event, Series
 from ..models.event import STATUS_SCHEDULED
 from ..models.series import REGISTRATION_MODES
-from ..timeutil import local_to_utc, to_local
+from ..timeutil import format_local_date, local_to_utc, to_local
 from .closures import SkippedDay, skipped_days
 from .errors import InvalidInput, NotFound
 from .events import EventData, cancel_event, check_event, create_event, update_event
@@ -38,6 +38,15 @@ class SeriesResult:
     series: Series
     occurrences: list[Event]
     skipped: list[SkippedDay] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeriesPreview:
+    """What creating a series would make, as plain values: nothing of it is in the session."""
+
+    rrule: str
+    times: list[tuple[datetime, datetime]]  # UTC start and end of every occurrence
+    skipped: list[SkippedDay]
 
 
 def _occurrence_times(
@@ -152,6 +161,23 @@ def create_series(
     return SeriesResult(series=series, occurrences=occurrences, skipped=skipped)
 
 
+def preview_series(
+    branch: Branch, data: EventData, rule: object, now: datetime, **options: Any
+) -> SeriesPreview:
+    """A dry run: ``create_series`` inside a savepoint that is rolled back, so it answers (and
+    refuses) exactly as the real creation would and leaves nothing behind."""
+    savepoint = db.session.begin_nested()
+    try:
+        result = create_series(branch, data, rule, now, **options)
+        return SeriesPreview(
+            rrule=result.series.rrule,
+            times=[(event.starts_at, event.ends_at) for event in result.occurrences],
+            skipped=result.skipped,
+        )
+    finally:
+        savepoint.rollback()
+
+
 def get_series(series_id: int) -> Series:
     series = (
         db.session.execute(
@@ -177,11 +203,16 @@ def occurrences(series_id: int) -> list[Event]:
     )
 
 
+def upcoming_occurrences(series_id: int, now: datetime) -> list[Event]:
+    """The occurrences still to come and not cancelled: what edits and cancellations change."""
+    return [e for e in occurrences(series_id) if not e.is_cancelled and e.starts_at > now]
+
+
 def _targets(series: Series, scope: object, from_event: object, now: datetime) -> list[Event]:
     """The occurrences an edit or cancellation of ``scope`` applies to: upcoming, not cancelled."""
     if scope not in ("all", "following"):
         raise InvalidInput({"scope": [_("Use one of: %(allowed)s.", allowed="all, following")]})
-    upcoming = [e for e in occurrences(series.id) if not e.is_cancelled and e.starts_at > now]
+    upcoming = upcoming_occurrences(series.id, now)
     if scope == "all":
         return upcoming
     if isinstance(from_event, bool) or not isinstance(from_event, int):
@@ -215,6 +246,38 @@ def event_data(event: Event) -> EventData:
         closes_at=event.closes_at,
         translations=dict(event.translations or {}),
     )
+
+
+def _kept_translations(data: EventData) -> dict[str, dict[str, str]]:
+    """The translations as the events service keeps them: other languages, non-empty texts."""
+    kept = {}
+    for code, texts in (data.translations or {}).items():
+        present = {name: text for name, text in (texts or {}).items() if text and text.strip()}
+        if present and code != data.language:
+            kept[code] = present
+    return kept
+
+
+def changed_fields(before: EventData, after: EventData) -> dict[str, Any]:
+    """The fields of ``after`` that differ from ``before``, as ``update_series`` takes them.
+
+    A form shows every field, while a change for several dates must carry only what the person
+    changed. A new start or end gives both: together they set the time of day and the length.
+    """
+    changes: dict[str, Any] = {}
+    for name in (item.name for item in fields(EventData)):
+        if name in ("starts_at", "ends_at"):
+            continue
+        old, new = getattr(before, name), getattr(after, name)
+        if name == "translations":
+            old, new = _kept_translations(before), _kept_translations(after)
+        elif name == "title":
+            old, new = old.strip(), new.strip()
+        if old != new:
+            changes[name] = getattr(after, name)
+    if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
+        changes.update(starts_at=after.starts_at, ends_at=after.ends_at)
+    return changes
 
 
 def update_series(
@@ -251,7 +314,16 @@ def update_series(
                 starts_at=local_to_utc(local, zone),
                 ends_at=local_to_utc(local + timing[1], zone),
             )
-        update_event(event, data, now)
+        try:
+            update_event(event, data, now)
+        except InvalidInput as error:
+            day = format_local_date(event.starts_at, zone, "long")
+            raise InvalidInput(
+                {
+                    name: [_("On %(date)s: %(problem)s", date=day, problem=m) for m in messages]
+                    for name, messages in error.errors.items()
+                }
+            ) from None
     if "title" in plain and scope == "all":
         series.title = str(plain["title"]).strip()
     series.updated_at = now
