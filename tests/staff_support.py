@@ -52,3 +52,29 @@ def log_in(client: FlaskClient, staff: StaffUser | str | None) -> FlaskClient:
             session["_user_id"] = staff if isinstance(staff, str) else staff.get_id()
             session["_fresh"] = True
     return client
+
+
+def event_form(ids: dict[str, int], **changes: object) -> dict[str, object]:
+    """The event form as a browser posts it, for the branch and room in ``ids``; a change of
+    None leaves a field out."""
+    data = {
+        "branch_id": ids["branch"],
+        "title": "Шексіздік сыртындағы шам",
+        "description": "A *master class* for children.",
+        "category": "master_class",
+        "audience": "children",
+        "language": "kk",
+        "age_min": "6",
+        "age_max": "10",
+        "venue_id": ids["hall"],
+        "starts_at": "2026-06-10T15:00",
+        "ends_at": "2026-06-10T16:30",
+        "registration": "required",
+        "capacity": "25",
+        "max_party": "4",
+        "waitlist_enabled": "y",
+        "opens_at": "",
+        "closes_at": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}

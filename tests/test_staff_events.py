@@ -11,6 +11,7 @@ from calendar_app.extensions import db
 from calendar_app.models import Branch, Event, Venue
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_registration, make_venue
+from tests.staff_support import event_form as form
 from tests.staff_support import log_in, make_staff
 
 
@@ -33,30 +34,6 @@ def setup(app, client):
         }
         log_in(client, staff)
     return ids
-
-
-def form(ids, **changes):
-    data = {
-        "branch_id": ids["branch"],
-        "title": "Шексіздік сыртындағы шам",
-        "description": "A *master class* for children.",
-        "category": "master_class",
-        "audience": "children",
-        "language": "kk",
-        "age_min": "6",
-        "age_max": "10",
-        "venue_id": ids["hall"],
-        "starts_at": "2026-06-10T15:00",
-        "ends_at": "2026-06-10T16:30",
-        "registration": "required",
-        "capacity": "25",
-        "max_party": "4",
-        "waitlist_enabled": "y",
-        "opens_at": "",
-        "closes_at": "",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def event_count() -> int:

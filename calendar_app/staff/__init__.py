@@ -85,4 +85,4 @@ def not_found(error: DomainNotFound) -> Any:
     )
 
 
-from . import admin, attendance, auth, checkin, events, stats  # noqa: E402,F401
+from . import admin, attendance, auth, checkin, closures, events, series, stats  # noqa: E402,F401
