@@ -9,24 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from calendar_app.extensions import db
-from calendar_app.models import Branch, Closure, Event, OutboxMessage, Series, Venue
-from tests.factories import NOW, make_branch, make_event, make_registration, make_venue
-from tests.staff_support import event_form, log_in, make_staff
-
-
-@pytest.fixture
-def setup(app, client):
-    with app.app_context():
-        branch = make_branch("children", name="Children's library")
-        other = make_branch("other", name="Other branch")
-        hall = make_venue(branch, "Big hall", capacity=40)
-        foreign = make_venue(other, "Foreign hall", capacity=100)
-        staff = make_staff("staff@example.kz", branches=[branch])
-        make_staff("other@example.kz", branches=[other])
-        db.session.commit()
-        ids = {"branch": branch.id, "other": other.id, "hall": hall.id, "foreign": foreign.id}
-        log_in(client, staff)
-    return ids
+from calendar_app.models import Branch, Event, OutboxMessage, Series, Venue
+from calendar_app.services.closures import create_closure
+from tests.factories import NOW, make_event, make_registration
+from tests.staff_support import event_form, log_in
 
 
 def series_form(ids, **changes):
@@ -62,13 +48,13 @@ def field_error(page: str, field: str) -> str:
     return page.split(f'id="{field}-error">', 1)[1].split("</p>", 1)[0]
 
 
-def test_the_dashboard_offers_a_series_and_the_closed_days(client, setup):
+def test_the_dashboard_offers_a_series_and_the_closed_days(client, staff_branches):
     page = client.get("/staff/").get_data(as_text=True)
     assert 'href="/staff/series/new"' in page and "Plan a series" in page
-    assert f'href="/staff/branches/{setup["branch"]}/closures"' in page
+    assert f'href="/staff/branches/{staff_branches["branch"]}/closures"' in page
 
 
-def test_the_form_builds_the_rule_with_localized_day_names(client, setup):
+def test_the_form_builds_the_rule_with_localized_day_names(client, staff_branches):
     page = client.get("/staff/series/new").get_data(as_text=True)
     assert "<legend>Weekly: on these days</legend>" in page
     assert 'type="checkbox" value="WE"' in page and "Wednesday" in page
@@ -79,8 +65,10 @@ def test_the_form_builds_the_rule_with_localized_day_names(client, setup):
     assert "Сәрсенбі" in kazakh
 
 
-def test_preview_shows_the_dates_and_the_skipped_holiday_and_saves_nothing(app, client, setup):
-    response = client.post("/staff/series/new", data=series_form(setup))
+def test_preview_shows_the_dates_and_the_skipped_holiday_and_saves_nothing(
+    app, client, staff_branches
+):
+    response = client.post("/staff/series/new", data=series_form(staff_branches))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     dates = page.split('id="preview-dates"', 1)[1].split("</ol>", 1)[0]
@@ -98,45 +86,40 @@ def test_preview_shows_the_dates_and_the_skipped_holiday_and_saves_nothing(app, 
         assert stored() == (0, 0)
 
 
-def test_preview_in_kazakh_names_the_holiday_in_kazakh(app, client, setup):
-    page = client.post("/staff/series/new?lang=kk", data=series_form(setup)).get_data(as_text=True)
+def test_preview_in_kazakh_names_the_holiday_in_kazakh(app, client, staff_branches):
+    page = client.post("/staff/series/new?lang=kk", data=series_form(staff_branches)).get_data(
+        as_text=True
+    )
     skipped = page.split('id="preview-skipped"', 1)[1].split("</ul>", 1)[0]
     assert "Тәуелсіздік күні" in skipped
     with app.app_context():
         assert stored() == (0, 0)
 
 
-def test_without_skipping_holidays_the_holiday_is_planned(client, setup):
-    data = series_form(setup, skip_public_holidays=None)
+def test_without_skipping_holidays_the_holiday_is_planned(client, staff_branches):
+    data = series_form(staff_branches, skip_public_holidays=None)
     page = client.post("/staff/series/new", data=data).get_data(as_text=True)
     assert "5 dates will be planned." in page and 'id="preview-skipped"' not in page
 
 
-def test_a_closed_day_is_skipped_with_its_reason(app, client, setup):
+def test_a_closed_day_is_skipped_with_its_reason(app, client, staff_branches):
     with app.app_context():
-        db.session.add(
-            Closure(
-                branch_id=setup["branch"],
-                start_date=date(2026, 12, 9),
-                end_date=date(2026, 12, 9),
-                reason="Санитарлық күн",
-                created_at=NOW,
-            )
-        )
+        closed = {"start": "2026-12-09", "end": "2026-12-09", "reason": "Санитарлық күн"}
+        create_closure(db.session.get(Branch, staff_branches["branch"]), closed, NOW)
         db.session.commit()
-    page = client.post("/staff/series/new", data=series_form(setup)).get_data(as_text=True)
+    page = client.post("/staff/series/new", data=series_form(staff_branches)).get_data(as_text=True)
     skipped = page.split('id="preview-skipped"', 1)[1].split("</ul>", 1)[0]
     assert "the branch is closed (Санитарлық күн)" in skipped
     assert "3 dates will be planned." in page
 
 
-def test_saving_creates_every_date_and_shows_the_series(app, client, setup):
-    response = client.post("/staff/series/new", data=series_form(setup, action="save"))
+def test_saving_creates_every_date_and_shows_the_series(app, client, staff_branches):
+    response = client.post("/staff/series/new", data=series_form(staff_branches, action="save"))
     assert response.status_code == 302
     with app.app_context():
         series = db.session.execute(select(Series)).scalar_one()
         assert series.rrule == "FREQ=WEEKLY;BYDAY=WE;UNTIL=20261230"
-        assert series.branch_id == setup["branch"] and series.skip_public_holidays
+        assert series.branch_id == staff_branches["branch"] and series.skip_public_holidays
         events = db.session.execute(select(Event).order_by(Event.starts_at)).scalars().all()
         assert [e.starts_at for e in events] == [
             datetime(2026, 12, day, 10, 0, tzinfo=UTC) for day in (2, 9, 23, 30)
@@ -154,9 +137,9 @@ def test_saving_creates_every_date_and_shows_the_series(app, client, setup):
     assert page.count("0 of 25") == 4
 
 
-def test_a_monthly_course_with_a_number_of_dates(app, client, setup):
+def test_a_monthly_course_with_a_number_of_dates(app, client, staff_branches):
     data = series_form(
-        setup,
+        staff_branches,
         frequency="monthly",
         interval="2",
         weekdays=None,
@@ -220,13 +203,15 @@ def test_a_monthly_course_with_a_number_of_dates(app, client, setup):
     ],
 )
 def test_bad_input_is_shown_beside_its_field_and_nothing_is_stored(
-    app, client, setup, changes, field, message, action
+    app, client, staff_branches, changes, field, message, action
 ):
     changes = {
-        key: value.format(**setup) if isinstance(value, str) else value
+        key: value.format(**staff_branches) if isinstance(value, str) else value
         for key, value in changes.items()
     }
-    response = client.post("/staff/series/new", data=series_form(setup, action=action, **changes))
+    response = client.post(
+        "/staff/series/new", data=series_form(staff_branches, action=action, **changes)
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in field_error(page, field)
@@ -237,16 +222,16 @@ def test_bad_input_is_shown_beside_its_field_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize("action", ["preview", "save"])
-def test_a_room_clash_names_the_date_and_the_event(app, client, setup, action):
+def test_a_room_clash_names_the_date_and_the_event(app, client, staff_branches, action):
     with app.app_context():
         make_event(
-            db.session.get(Branch, setup["branch"]),
-            db.session.get(Venue, setup["hall"]),
+            db.session.get(Branch, staff_branches["branch"]),
+            db.session.get(Venue, staff_branches["hall"]),
             title="Күй кеші",
             starts_at=datetime(2026, 12, 23, 10, 30, tzinfo=UTC),
         )
         db.session.commit()
-    response = client.post("/staff/series/new", data=series_form(setup, action=action))
+    response = client.post("/staff/series/new", data=series_form(staff_branches, action=action))
     assert response.status_code == 422
     message = field_error(response.get_data(as_text=True), "starts_at")
     assert "On December 23, 2026 the room is taken by “Күй кеші”." in message
@@ -254,10 +239,12 @@ def test_a_room_clash_names_the_date_and_the_event(app, client, setup, action):
         assert stored() == (0, 1)
 
 
-def test_another_branch_cannot_be_chosen(app, client, setup):
+def test_another_branch_cannot_be_chosen(app, client, staff_branches):
     response = client.post(
         "/staff/series/new",
-        data=series_form(setup, branch_id=setup["other"], venue_id=setup["foreign"]),
+        data=series_form(
+            staff_branches, branch_id=staff_branches["other"], venue_id=staff_branches["foreign"]
+        ),
     )
     assert response.status_code == 422
     assert "Not a valid choice" in field_error(response.get_data(as_text=True), "branch_id")
@@ -265,15 +252,11 @@ def test_another_branch_cannot_be_chosen(app, client, setup):
         assert stored() == (0, 0)
 
 
-def test_another_branch_series_is_refused_and_unknown_ids_are_404(app, client, setup):
-    client.post("/staff/series/new", data=series_form(setup, action="save"))
+def test_another_branch_series_is_refused_and_unknown_ids_are_404(app, client, staff_branches):
+    client.post("/staff/series/new", data=series_form(staff_branches, action="save"))
     with app.app_context():
         series_id = db.session.execute(select(Series.id)).scalar_one()
-    with app.app_context():
-        other = db.session.execute(select(Branch).where(Branch.id == setup["other"])).scalar_one()
-        staff = make_staff("second@example.kz", branches=[other])
-        db.session.commit()
-        log_in(client, staff)
+    log_in(client, staff_branches["other_staff"])
     for method, path in (
         ("GET", f"/staff/series/{series_id}"),
         ("GET", f"/staff/series/{series_id}/cancel"),
@@ -295,8 +278,10 @@ def test_another_branch_series_is_refused_and_unknown_ids_are_404(app, client, s
         assert client.open(path, method=method).status_code == 404
 
 
-def test_cancelling_the_upcoming_dates_asks_first_and_tells_registrants(app, client, setup):
-    client.post("/staff/series/new", data=series_form(setup, action="save"))
+def test_cancelling_the_upcoming_dates_asks_first_and_tells_registrants(
+    app, client, staff_branches
+):
+    client.post("/staff/series/new", data=series_form(staff_branches, action="save"))
     with app.app_context():
         series_id = db.session.execute(select(Series.id)).scalar_one()
         events = db.session.execute(select(Event).order_by(Event.starts_at)).scalars().all()

@@ -164,29 +164,25 @@ def describe_rule(text: str, locale: str) -> str | None:
     if choice is None:
         return None
     names = weekday_names(locale)
-    if choice.frequency == WEEKLY:
-        days = format_list([names[code] for code in choice.weekdays], locale=locale)
-        if choice.interval == 1:
-            words = _("Every week on %(days)s", days=days)
-        else:
-            words = ngettext(
-                "Every %(num)d week on %(days)s",
-                "Every %(num)d weeks on %(days)s",
-                choice.interval,
-                days=days,
-            )
+    weekly = choice.frequency == WEEKLY
+    if weekly:
+        on = format_list([names[code] for code in choice.weekdays], locale=locale)
     else:
         assert choice.month_week is not None and choice.month_weekday is not None
-        day = MONTH_WEEK_PHRASES[choice.month_week] % {"weekday": names[choice.month_weekday]}
-        if choice.interval == 1:
-            words = _("Every month on %(day)s", day=day)
-        else:
-            words = ngettext(
-                "Every %(num)d month on %(day)s",
-                "Every %(num)d months on %(day)s",
-                choice.interval,
-                day=day,
-            )
+        on = MONTH_WEEK_PHRASES[choice.month_week] % {"weekday": names[choice.month_weekday]}
+    if choice.interval == 1:
+        words = _("Every week on %(on)s", on=on) if weekly else _("Every month on %(on)s", on=on)
+    elif weekly:
+        words = ngettext(
+            "Every %(num)d week on %(on)s", "Every %(num)d weeks on %(on)s", choice.interval, on=on
+        )
+    else:
+        words = ngettext(
+            "Every %(num)d month on %(on)s",
+            "Every %(num)d months on %(on)s",
+            choice.interval,
+            on=on,
+        )
     if choice.until is not None:
         return words + "; " + _("until %(date)s", date=format_date(choice.until, "long", locale))
     if choice.count is not None:

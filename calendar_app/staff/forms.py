@@ -274,3 +274,14 @@ class ClosureForm(RepetitionForm):
     start = DateField(_l("First day"), validators=[Optional()])
     end = DateField(_l("Last day (included)"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A range needs both its days (a rule starts today when no first day is given)."""
+        valid = super().validate(extra_validators)
+        if self.kind.data != CLOSURE_RANGE:
+            return valid
+        for day in (self.start, self.end):
+            if day.data is None and not day.errors:
+                day.errors = [*day.errors, _l("Give a date.")]
+                valid = False
+        return valid
