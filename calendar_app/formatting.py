@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 from flask import Flask, request
 
 from .localization import localized, shown_language
+from .services.rule_builder import describe_rule
 from .text import plain_excerpt, render_markdown
 from .timeutil import (
     active_locale,
+    format_day,
     format_local_date,
     format_local_datetime,
     format_local_time,
@@ -44,6 +46,11 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + query if query else "")
 
 
+def rule_in_words(rule: str) -> str | None:
+    """A repetition rule in the active language, or None for one the builder does not make."""
+    return describe_rule(rule, active_locale())
+
+
 def webcal_url(url: str) -> str:
     for prefix in ("https://", "http://"):
         if url.startswith(prefix):
@@ -58,6 +65,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = format_local_datetime
     app.jinja_env.filters["local_date"] = format_local_date
     app.jinja_env.filters["local_time"] = format_local_time
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["rule_in_words"] = rule_in_words
     app.jinja_env.filters["webcal"] = webcal_url
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["shown_language"] = shown_language

@@ -57,5 +57,10 @@ def format_local_date(moment: datetime, zone: str, fmt: str = "full") -> str:
     return babel_dates.format_date(to_local(moment, zone).date(), fmt, locale=active_locale())
 
 
+def format_day(day: date, fmt: str = "full") -> str:
+    """A calendar day (no time, so no zone) in the active language."""
+    return babel_dates.format_date(day, fmt, locale=active_locale())
+
+
 def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
     return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=active_locale())

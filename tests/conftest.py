@@ -149,6 +149,18 @@ def client(app: Flask):
 
 
 @pytest.fixture
+def staff_branches(app: Flask, client) -> dict[str, int | str]:
+    """Two branches with a staff account each (``staff_support.make_two_branches``); the client
+    is logged in as the staff of the first."""
+    from tests.staff_support import log_in, make_two_branches
+
+    with app.app_context():
+        ids = make_two_branches()
+    log_in(client, ids["staff"])
+    return ids
+
+
+@pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 

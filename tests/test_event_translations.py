@@ -13,8 +13,8 @@ from calendar_app.services.errors import InvalidInput
 from calendar_app.services.events import EventData, update_event
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_venue
+from tests.staff_support import event_form as form
 from tests.staff_support import log_in, make_staff
-from tests.test_staff_events import form
 
 
 @pytest.fixture

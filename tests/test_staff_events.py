@@ -11,67 +11,23 @@ from calendar_app.extensions import db
 from calendar_app.models import Branch, Event, Venue
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_registration, make_venue
+from tests.staff_support import event_form as form
 from tests.staff_support import log_in, make_staff
-
-
-@pytest.fixture
-def setup(app, client):
-    with app.app_context():
-        branch = make_branch("children", name="Children's library")
-        other = make_branch("other", name="Other branch")
-        hall = make_venue(branch, "Big hall", capacity=40)
-        small = make_venue(branch, "Small room", capacity=10)
-        foreign = make_venue(other, "Foreign hall", capacity=100)
-        staff = make_staff("staff@example.kz", branches=[branch])
-        db.session.commit()
-        ids = {
-            "branch": branch.id,
-            "other": other.id,
-            "hall": hall.id,
-            "small": small.id,
-            "foreign": foreign.id,
-        }
-        log_in(client, staff)
-    return ids
-
-
-def form(ids, **changes):
-    data = {
-        "branch_id": ids["branch"],
-        "title": "Шексіздік сыртындағы шам",
-        "description": "A *master class* for children.",
-        "category": "master_class",
-        "audience": "children",
-        "language": "kk",
-        "age_min": "6",
-        "age_max": "10",
-        "venue_id": ids["hall"],
-        "starts_at": "2026-06-10T15:00",
-        "ends_at": "2026-06-10T16:30",
-        "registration": "required",
-        "capacity": "25",
-        "max_party": "4",
-        "waitlist_enabled": "y",
-        "opens_at": "",
-        "closes_at": "",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def event_count() -> int:
     return db.session.execute(select(func.count(Event.id))).scalar_one()
 
 
-def test_a_new_event_is_stored_in_utc_from_the_branch_local_time(app, client, setup):
-    response = client.post("/staff/events/new", data=form(setup))
+def test_a_new_event_is_stored_in_utc_from_the_branch_local_time(app, client, staff_branches):
+    response = client.post("/staff/events/new", data=form(staff_branches))
     assert response.status_code == 302
     with app.app_context():
         event = db.session.execute(select(Event)).scalar_one()
         assert event.title == "Шексіздік сыртындағы шам"
         assert event.starts_at == datetime(2026, 6, 10, 10, 0, tzinfo=UTC)  # Almaty is UTC+5
         assert event.ends_at == datetime(2026, 6, 10, 11, 30, tzinfo=UTC)
-        assert event.branch_id == setup["branch"] and event.sequence == 0
+        assert event.branch_id == staff_branches["branch"] and event.sequence == 0
         assert response.headers["Location"] == f"/staff/events/{event.id}/roster"
     page = client.get(f"/staff/events/{event.id}/edit").get_data(as_text=True)
     assert 'value="2026-06-10T15:00"' in page and "Шексіздік сыртындағы шам" in page
@@ -111,10 +67,10 @@ def test_a_new_event_is_stored_in_utc_from_the_branch_local_time(app, client, se
     ],
 )
 def test_bad_input_is_shown_next_to_the_field_and_changes_nothing(
-    app, client, setup, changes, field, message
+    app, client, staff_branches, changes, field, message
 ):
-    changes = {key: value.format(**setup) for key, value in changes.items()}
-    response = client.post("/staff/events/new", data=form(setup, **changes))
+    changes = {key: value.format(**staff_branches) for key, value in changes.items()}
+    response = client.post("/staff/events/new", data=form(staff_branches, **changes))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert f'id="{field}-error"' in page, page
@@ -145,13 +101,18 @@ def test_a_room_of_my_other_branch_is_refused_for_this_branch(app, client):
         assert event_count() == 0
 
 
-def test_an_overlap_names_the_event_in_the_way(app, client, setup):
+def test_an_overlap_names_the_event_in_the_way(app, client, staff_branches):
     assert (
-        client.post("/staff/events/new", data=form(setup, title="Домбыра күні")).status_code == 302
+        client.post(
+            "/staff/events/new", data=form(staff_branches, title="Домбыра күні")
+        ).status_code
+        == 302
     )
     response = client.post(
         "/staff/events/new",
-        data=form(setup, title="Second", starts_at="2026-06-10T16:00", ends_at="2026-06-10T17:00"),
+        data=form(
+            staff_branches, title="Second", starts_at="2026-06-10T16:00", ends_at="2026-06-10T17:00"
+        ),
     )
     assert response.status_code == 422
     assert "The room is taken by “Домбыра күні” at that time." in response.get_data(as_text=True)
@@ -159,7 +120,9 @@ def test_an_overlap_names_the_event_in_the_way(app, client, setup):
     assert (
         client.post(
             "/staff/events/new",
-            data=form(setup, title="Elsewhere", venue_id=setup["small"], capacity="5"),
+            data=form(
+                staff_branches, title="Elsewhere", venue_id=staff_branches["small"], capacity="5"
+            ),
         ).status_code
         == 302
     )
@@ -167,7 +130,10 @@ def test_an_overlap_names_the_event_in_the_way(app, client, setup):
         client.post(
             "/staff/events/new",
             data=form(
-                setup, title="After", starts_at="2026-06-10T16:30", ends_at="2026-06-10T17:00"
+                staff_branches,
+                title="After",
+                starts_at="2026-06-10T16:30",
+                ends_at="2026-06-10T17:00",
             ),
         ).status_code
         == 302
@@ -180,11 +146,13 @@ def add_confirmed(event_id: int, seats: int, name: str = "Visitor") -> None:
     make_registration(event_id, name, seats=seats)
 
 
-def test_editing_time_raises_sequence_and_capacity_stays_above_confirmed_seats(app, client, setup):
+def test_editing_time_raises_sequence_and_capacity_stays_above_confirmed_seats(
+    app, client, staff_branches
+):
     with app.app_context():
         event = make_event(
-            db.session.get(Branch, setup["branch"]),
-            db.session.get(Venue, setup["hall"]),
+            db.session.get(Branch, staff_branches["branch"]),
+            db.session.get(Venue, staff_branches["hall"]),
             starts_at=datetime(2026, 6, 10, 10, 0, tzinfo=UTC),
             capacity=20,
             title="Original",
@@ -193,12 +161,14 @@ def test_editing_time_raises_sequence_and_capacity_stays_above_confirmed_seats(a
         add_confirmed(event.id, 3)
         db.session.commit()
         event_id = event.id
-    response = client.post(f"/staff/events/{event_id}/edit", data=form(setup, capacity="6"))
+    response = client.post(
+        f"/staff/events/{event_id}/edit", data=form(staff_branches, capacity="6")
+    )
     assert response.status_code == 422
     assert "7 seats are already confirmed" in response.get_data(as_text=True)
     response = client.post(
         f"/staff/events/{event_id}/edit",
-        data=form(setup, title="Renamed", capacity="7", starts_at="2026-06-10T15:30"),
+        data=form(staff_branches, title="Renamed", capacity="7", starts_at="2026-06-10T15:30"),
     )
     assert response.status_code == 302
     with app.app_context():
@@ -208,14 +178,16 @@ def test_editing_time_raises_sequence_and_capacity_stays_above_confirmed_seats(a
     # A change of title only does not raise the sequence.
     client.post(
         f"/staff/events/{event_id}/edit",
-        data=form(setup, title="Renamed again", capacity="7", starts_at="2026-06-10T15:30"),
+        data=form(
+            staff_branches, title="Renamed again", capacity="7", starts_at="2026-06-10T15:30"
+        ),
     )
     with app.app_context():
         assert db.session.get(Event, event_id).sequence == 1
 
 
-def test_cancel_asks_first_then_cancels_once(app, client, setup):
-    assert client.post("/staff/events/new", data=form(setup)).status_code == 302
+def test_cancel_asks_first_then_cancels_once(app, client, staff_branches):
+    assert client.post("/staff/events/new", data=form(staff_branches)).status_code == 302
     with app.app_context():
         event_id = db.session.execute(select(Event.id)).scalar_one()
     page = client.get(f"/staff/events/{event_id}/cancel").get_data(as_text=True)
@@ -235,11 +207,11 @@ def test_cancel_asks_first_then_cancels_once(app, client, setup):
 
 
 def test_the_dashboard_shows_fill_and_waitlist_in_constant_queries(
-    app, client, setup, count_queries
+    app, client, staff_branches, count_queries
 ):
     with app.app_context():
-        branch = db.session.get(Branch, setup["branch"])
-        hall = db.session.get(Venue, setup["hall"])
+        branch = db.session.get(Branch, staff_branches["branch"])
+        hall = db.session.get(Venue, staff_branches["hall"])
         start = utcnow() + timedelta(days=3)
         first = make_event(branch, hall, starts_at=start, capacity=10, title="Full one")
         add_confirmed(first.id, 4)
@@ -252,8 +224,8 @@ def test_the_dashboard_shows_fill_and_waitlist_in_constant_queries(
     with app.app_context():
         for number in range(8):
             event = make_event(
-                db.session.get(Branch, setup["branch"]),
-                db.session.get(Venue, setup["small"]),
+                db.session.get(Branch, staff_branches["branch"]),
+                db.session.get(Venue, staff_branches["small"]),
                 starts_at=utcnow() + timedelta(days=4 + number),
                 capacity=5,
             )
@@ -264,12 +236,12 @@ def test_the_dashboard_shows_fill_and_waitlist_in_constant_queries(
     assert many.count == few.count
 
 
-def test_markdown_descriptions_are_rendered_and_sanitised(app, client, setup):
+def test_markdown_descriptions_are_rendered_and_sanitised(app, client, staff_branches):
     description = (
         "**Қош келдіңіздер!**\n\n<script>alert(1)</script>\n\n"
         "[link](javascript:alert(2)) <img src=x onerror=alert(3)>"
     )
-    response = client.post("/staff/events/new", data=form(setup, description=description))
+    response = client.post("/staff/events/new", data=form(staff_branches, description=description))
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<strong>Қош келдіңіздер!</strong>" in page

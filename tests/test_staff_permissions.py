@@ -4,16 +4,29 @@ another branch and administrators. Table-driven; a new route must be added to RO
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from calendar_app.extensions import db
-from calendar_app.models import ApiToken, Branch, Event, Registration, StaffUser, Venue
+from calendar_app.models import (
+    ApiToken,
+    Branch,
+    Closure,
+    Event,
+    Registration,
+    Series,
+    StaffUser,
+    Venue,
+)
 from calendar_app.services import api_tokens
 from calendar_app.services import registrations as regs
+from calendar_app.services.closures import create_closure
+from calendar_app.services.events import event_data
 from calendar_app.services.registration_rules import checkin_code_for
+from calendar_app.services.series import create_series
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_venue
 from tests.staff_support import CHEAP_METHOD, log_in, make_staff
@@ -39,6 +52,17 @@ def world(app) -> dict[str, Any]:
         drop_in = make_event(
             branch_a, make_venue(branch_a, "Foyer A"), registration="none", starts_at=soon
         )
+        later = soon + timedelta(days=14)
+        series = create_series(
+            branch_a,
+            replace(event_data(event_a), starts_at=later, ends_at=later + timedelta(hours=1)),
+            "FREQ=WEEKLY;COUNT=2",
+            utcnow(),
+            skip_public_holidays=False,
+        ).series
+        closure = create_closure(
+            branch_a, {"start": "2031-01-05", "end": "2031-01-06", "reason": "Ремонт"}, utcnow()
+        )
         result = regs.register(
             event_a.id,
             name="Айгерім",
@@ -63,6 +87,8 @@ def world(app) -> dict[str, Any]:
                 "code": checkin_code_for(result.token),
                 "staff": staff_a.id,
                 "token": token.id,
+                "series": series.id,
+                "closure": closure.id,
             },
             "login": {
                 "branch": staff_a.get_id(),
@@ -91,6 +117,34 @@ def event_form(ids):
 
 def new_event_form(ids):
     return {**event_form(ids), "branch_id": ids["branch"]}
+
+
+def new_series_form(ids):
+    return {
+        **new_event_form(ids),
+        "starts_at": "2030-07-03T15:00",
+        "ends_at": "2030-07-03T16:30",
+        "frequency": "weekly",
+        "interval": "1",
+        "weekdays": ["WE"],
+        "month_week": "1",
+        "month_weekday": "MO",
+        "ends": "count",
+        "count": "2",
+        "registration_mode": "per_occurrence",
+        "action": "save",
+    }
+
+
+def closure_form(_ids):
+    return {
+        "kind": "range",
+        "start": "2031-02-01",
+        "end": "2031-02-02",
+        "frequency": "weekly",
+        "month_week": "1",
+        "month_weekday": "MO",
+    }
 
 
 def branch_form(_ids):
@@ -152,6 +206,14 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
     # The token is staff "a"'s own: BRANCH stands for its owner (and administrators) here.
     ("GET", "/staff/tokens/{token}/revoke", None, 200, BRANCH),
     ("POST", "/staff/tokens/{token}/revoke", None, 302, BRANCH),
+    ("GET", "/staff/series/new", None, 200, OPEN),
+    ("POST", "/staff/series/new", new_series_form, 302, BRANCH),
+    ("GET", "/staff/series/{series}", None, 200, BRANCH),
+    ("GET", "/staff/series/{series}/cancel", None, 200, BRANCH),
+    ("POST", "/staff/series/{series}/cancel", None, 302, BRANCH),
+    ("GET", "/staff/branches/{branch}/closures", None, 200, BRANCH),
+    ("POST", "/staff/branches/{branch}/closures", closure_form, 302, BRANCH),
+    ("POST", "/staff/closures/{closure}/delete", None, 302, BRANCH),
     ("GET", "/staff/stats", None, 200, OPEN),
     ("GET", "/staff/stats.csv", None, 200, OPEN),
     ("GET", "/staff/admin/", None, 200, ADMIN),
@@ -171,8 +233,9 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
     ("POST", "/staff/logout", None, 302, OPEN),
 ]
 
-# Planning an event names its branch in the form: another branch's id is not among the choices.
-REFUSED_AS_INVALID = {("POST", "/staff/events/new")}
+# Planning an event or a series names its branch in the form: another branch's id is not among
+# the choices.
+REFUSED_AS_INVALID = {("POST", "/staff/events/new"), ("POST", "/staff/series/new")}
 
 
 def route_id(route: tuple) -> str:
@@ -189,7 +252,12 @@ def snapshot(app) -> tuple:
             event.status,
             event.sequence,
             [(r.id, r.status, r.checked_in_at) for r in registration],
-            [(e.id, e.headcount) for e in db.session.execute(db.select(Event)).scalars()],
+            [
+                (e.id, e.headcount, e.status, e.starts_at)
+                for e in db.session.execute(db.select(Event)).scalars()
+            ],
+            [s.id for s in db.session.execute(db.select(Series)).scalars()],
+            [c.id for c in db.session.execute(db.select(Closure)).scalars()],
             [(b.id, b.name) for b in db.session.execute(db.select(Branch)).scalars()],
             [(v.id, v.name, v.capacity) for v in db.session.execute(db.select(Venue)).scalars()],
             [

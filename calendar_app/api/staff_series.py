@@ -12,7 +12,6 @@ from flask import Response, jsonify, url_for
 from flask_babel import gettext as _
 
 from ..database import unit_of_work
-from ..extensions import db
 from ..localization import current_language
 from ..models import Branch, Closure, Series
 from ..services import closures, permissions, series
@@ -72,29 +71,29 @@ def staff_create_series() -> Response:
     changes = parse_event(body, partial=False)
     branch = my_venue(changes.venue_id).branch
 
-    def plan() -> series.SeriesResult:
-        try:
-            return series.create_series(
-                branch,
-                changes.event_data(branch.timezone),
-                options.get("rrule"),
-                utcnow(),
-                registration_mode=options.get("registration_mode", "per_occurrence"),
-                skip_public_holidays=options.get("skip_public_holidays", True),
-                language=current_language(),
+    arguments = {
+        "registration_mode": options.get("registration_mode", "per_occurrence"),
+        "skip_public_holidays": options.get("skip_public_holidays", True),
+        "language": current_language(),
+    }
+    data = changes.event_data(branch.timezone)
+    try:
+        if dry_run:
+            return jsonify(
+                series.dry_run(
+                    branch,
+                    data,
+                    options.get("rrule"),
+                    utcnow(),
+                    lambda result: _created_json(result, dry_run=True),
+                    **arguments,
+                )
             )
-        except InvalidInput as error:
-            raise InvalidInput(api_errors(error.errors)) from None
-
-    if dry_run:
-        savepoint = db.session.begin_nested()
-        try:
-            answer = _created_json(plan(), dry_run=True)
-        finally:
-            savepoint.rollback()
-        return jsonify(answer)
-    with unit_of_work():
-        answer = _created_json(plan(), dry_run=False)
+        with unit_of_work():
+            made = series.create_series(branch, data, options.get("rrule"), utcnow(), **arguments)
+            answer = _created_json(made, dry_run=False)
+    except InvalidInput as error:
+        raise InvalidInput(api_errors(error.errors)) from None
     response = jsonify(answer)
     response.status_code = 201
     response.headers["Location"] = absolute_url(

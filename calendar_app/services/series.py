@@ -12,9 +12,9 @@ and tells its registrants.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import Branch, Event, Series
 from ..models.event import STATUS_SCHEDULED
 from ..models.series import REGISTRATION_MODES
-from ..timeutil import local_to_utc, to_local
+from ..timeutil import format_local_date, local_to_utc, to_local
 from .closures import SkippedDay, skipped_days
 from .errors import InvalidInput, NotFound
 from .events import (
@@ -45,6 +45,8 @@ from .seats import (
     seat_counts,
 )
 
+T = TypeVar("T")
+
 
 @dataclass
 class SeriesResult:
@@ -53,6 +55,15 @@ class SeriesResult:
     series: Series
     occurrences: list[Event]
     skipped: list[SkippedDay] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeriesPreview:
+    """What creating a series would make, as plain values: nothing of it is in the session."""
+
+    rrule: str
+    times: list[tuple[datetime, datetime]]  # UTC start and end of every occurrence
+    skipped: list[SkippedDay]
 
 
 def _occurrence_times(
@@ -167,6 +178,42 @@ def create_series(
     return SeriesResult(series=series, occurrences=occurrences, skipped=skipped)
 
 
+def dry_run(
+    branch: Branch,
+    data: EventData,
+    rule: object,
+    now: datetime,
+    answer: Callable[[SeriesResult], T],
+    **options: Any,
+) -> T:
+    """``create_series`` inside a savepoint that is rolled back: ``answer`` reads the result
+    before anything is undone, so a dry run answers (and refuses) exactly as the real creation
+    would and leaves nothing behind."""
+    savepoint = db.session.begin_nested()
+    try:
+        return answer(create_series(branch, data, rule, now, **options))
+    finally:
+        savepoint.rollback()
+
+
+def preview_series(
+    branch: Branch, data: EventData, rule: object, now: datetime, **options: Any
+) -> SeriesPreview:
+    """The dates a series would have and those it would skip, saving nothing."""
+    return dry_run(
+        branch,
+        data,
+        rule,
+        now,
+        lambda result: SeriesPreview(
+            rrule=result.series.rrule,
+            times=[(event.starts_at, event.ends_at) for event in result.occurrences],
+            skipped=result.skipped,
+        ),
+        **options,
+    )
+
+
 def get_series(series_id: int) -> Series:
     series = (
         db.session.execute(
@@ -192,11 +239,16 @@ def occurrences(series_id: int) -> list[Event]:
     )
 
 
+def upcoming_occurrences(series_id: int, now: datetime) -> list[Event]:
+    """The occurrences still to come and not cancelled: what edits and cancellations change."""
+    return [e for e in occurrences(series_id) if not e.is_cancelled and e.starts_at > now]
+
+
 def _targets(series: Series, scope: object, from_event: object, now: datetime) -> list[Event]:
     """The occurrences an edit or cancellation of ``scope`` applies to: upcoming, not cancelled."""
     if scope not in ("all", "following"):
         raise InvalidInput({"scope": [_("Use one of: %(allowed)s.", allowed="all, following")]})
-    upcoming = [e for e in occurrences(series.id) if not e.is_cancelled and e.starts_at > now]
+    upcoming = upcoming_occurrences(series.id, now)
     if scope == "all":
         return upcoming
     if isinstance(from_event, bool) or not isinstance(from_event, int):
@@ -208,6 +260,37 @@ def _targets(series: Series, scope: object, from_event: object, now: datetime) -
         event for event in upcoming if (event.starts_at, event.id) >= (start.starts_at, start.id)
     ]
 
+
+def _kept_translations(data: EventData) -> dict[str, dict[str, str]]:
+    """The translations as the events service keeps them: other languages, non-empty texts."""
+    kept = {}
+    for code, texts in (data.translations or {}).items():
+        present = {name: text for name, text in (texts or {}).items() if text and text.strip()}
+        if present and code != data.language:
+            kept[code] = present
+    return kept
+
+
+def changed_fields(before: EventData, after: EventData) -> dict[str, Any]:
+    """The fields of ``after`` that differ from ``before``, as ``update_series`` takes them.
+
+    A form shows every field, while a change for several dates must carry only what the person
+    changed. A new start or end gives both: together they set the time of day and the length.
+    """
+    changes: dict[str, Any] = {}
+    for name in (item.name for item in fields(EventData)):
+        if name in ("starts_at", "ends_at"):
+            continue
+        old, new = getattr(before, name), getattr(after, name)
+        if name == "translations":
+            old, new = _kept_translations(before), _kept_translations(after)
+        elif name == "title":
+            old, new = old.strip(), new.strip()
+        if old != new:
+            changes[name] = getattr(after, name)
+    if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
+        changes.update(starts_at=after.starts_at, ends_at=after.ends_at)
+    return changes
 
 
 def update_series(
@@ -239,7 +322,16 @@ def update_series(
                 starts_at=local_to_utc(moved, zone),
                 ends_at=local_to_utc(moved + length, zone),
             )
-        update_event(event, data, now)
+        try:
+            update_event(event, data, now)
+        except InvalidInput as error:
+            day = format_local_date(event.starts_at, zone, "long")
+            raise InvalidInput(
+                {
+                    name: [_("On %(date)s: %(problem)s", date=day, problem=m) for m in messages]
+                    for name, messages in error.errors.items()
+                }
+            ) from None
         if scope == "all" and event is targets[0]:
             series.title = data.title.strip()
     series.updated_at = now

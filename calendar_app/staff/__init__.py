@@ -85,4 +85,14 @@ def not_found(error: DomainNotFound) -> Any:
     )
 
 
-from . import admin, attendance, auth, checkin, events, stats, tokens  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin,
+    attendance,
+    auth,
+    checkin,
+    closures,
+    events,
+    series,
+    stats,
+    tokens,
+)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,14 +21,16 @@ from ..models import Branch, Event
 from ..services import permissions
 from ..services.catalog import get_event
 from ..services.errors import Conflict, InvalidInput
-from ..services.events import EventData, cancel_event, create_event, update_event
+from ..services.events import EventData, cancel_event, create_event, event_data, update_event
 from ..services.seats import availabilities, seat_count
+from ..services.series import changed_fields, update_series
 from ..timeutil import local_to_utc, to_local, utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
-from .forms import ConfirmForm, EventForm
+from .forms import SCOPE_ONE, ConfirmForm, EventForm, OccurrenceForm
 
 DASHBOARD_LIMIT = 200
+PlanningForm = TypeVar("PlanningForm", bound=EventForm)
 
 
 def load_event(event_id: int) -> Event:
@@ -53,7 +56,7 @@ def dashboard() -> str:
     )
 
 
-def _managed_branches() -> list[Branch]:
+def managed_branches() -> list[Branch]:
     return list(
         db.session.execute(
             permissions.managed_branches_query(current_user).options(selectinload(Branch.venues))
@@ -63,7 +66,7 @@ def _managed_branches() -> list[Branch]:
     )
 
 
-def _venue_choices(branches: list[Branch]) -> list[SelectChoice]:
+def venue_choices(branches: list[Branch]) -> list[SelectChoice]:
     """The rooms of these branches, grouped by branch when there are several."""
     many = len(branches) > 1
     return [
@@ -107,7 +110,7 @@ def _translation_data(event: Event) -> dict[str, str]:
     return values
 
 
-def _event_data(form: EventForm, zone: str) -> EventData:
+def event_data_from_form(form: EventForm, zone: str) -> EventData:
     return EventData(
         title=form.title.data or "",
         description=form.description.data or "",
@@ -129,21 +132,33 @@ def _event_data(form: EventForm, zone: str) -> EventData:
     )
 
 
-@bp.route("/events/new", methods=["GET", "POST"])
-def new_event() -> Any:
-    branches = _managed_branches()
+def planning_form(form_class: type[PlanningForm]) -> tuple[PlanningForm, list[Branch]]:
+    """A new event (or series) form offering the branches I manage and their rooms."""
+    branches = managed_branches()
     if not branches:
         abort(403, _("Your account has no branch yet."))
-    form = EventForm()
+    form = form_class()
     form.branch_id.choices = [SelectChoice(branch.id, branch.name) for branch in branches]
-    form.venue_id.choices = _venue_choices(branches)
+    form.venue_id.choices = venue_choices(branches)
+    return form, branches
+
+
+def chosen_branch(form: EventForm, branches: list[Branch]) -> Branch:
+    """The branch a validated planning form names (one of ``branches``), checked again."""
+    branch = next(branch for branch in branches if branch.id == form.branch_id.data)
+    permissions.require_branch(current_user, branch.id)
+    return branch
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event() -> Any:
+    form, branches = planning_form(EventForm)
     status = 200
     if form.validate_on_submit():
-        branch = next(branch for branch in branches if branch.id == form.branch_id.data)
-        permissions.require_branch(current_user, branch.id)
+        branch = chosen_branch(form, branches)
         try:
             with unit_of_work():
-                event = create_event(branch, _event_data(form, branch.timezone), utcnow())
+                event = create_event(branch, event_data_from_form(form, branch.timezone), utcnow())
         except InvalidInput as error:
             apply_errors(form, error.errors)
             status = 422
@@ -153,6 +168,23 @@ def new_event() -> Any:
     elif form.is_submitted():
         status = 422
     return render_template("staff/event_form.html", form=form, event=None), status
+
+
+def _save_edit(event: Event, data: EventData, scope: str) -> int:
+    """Save the edit form for this event alone or for dates of its series; how many changed.
+
+    For several dates only the fields changed on the form are applied, so what differs from
+    one date to another (a room, a capacity) stays as it is.
+    """
+    now = utcnow()
+    if scope == SCOPE_ONE:
+        update_event(event, data, now)
+        return 1
+    changes = changed_fields(event_data(event), data)
+    if not changes:
+        return 0
+    assert event.series is not None
+    return len(update_series(event.series, changes, now, scope=scope, from_event=event.id))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -165,9 +197,9 @@ def edit_event(event_id: int) -> Any:
     if event.is_cancelled:
         flash(_("A cancelled event cannot be edited."), "error")
         return redirect(url_for("staff.roster", event_id=event.id))
-    form = EventForm()
+    form = OccurrenceForm() if event.series_id is not None else EventForm()
     del form.branch_id
-    form.venue_id.choices = _venue_choices([branch])
+    form.venue_id.choices = venue_choices([branch])
     status = 200
     if not form.is_submitted():
         form.process(
@@ -192,22 +224,36 @@ def edit_event(event_id: int) -> Any:
             }
         )
     elif form.validate():
+        scope = form.scope.data if isinstance(form, OccurrenceForm) else SCOPE_ONE
         try:
             # The form does not show every field (the confirmation deadline): those keep their value.
             data = replace(
-                _event_data(form, zone), confirm_attendance_hours=event.confirm_attendance_hours
+                event_data_from_form(form, zone),
+                confirm_attendance_hours=event.confirm_attendance_hours,
             )
             with unit_of_work():
-                update_event(event, data, utcnow())
+                changed = _save_edit(event, data, scope)
         except InvalidInput as error:
-            apply_errors(form, error.errors)
+            apply_errors(form, error.errors, {"from_event": "scope"})
             status = 422
         except Conflict as error:
             form.form_errors.append(error.message)
             status = 409
         else:
-            flash(_("The changes are saved."), "info")
-            return redirect(url_for("staff.roster", event_id=event.id))
+            if scope == SCOPE_ONE:
+                flash(_("The changes are saved."), "info")
+                return redirect(url_for("staff.roster", event_id=event.id))
+            flash(
+                ngettext(
+                    "The changes are saved for %(num)d date.",
+                    "The changes are saved for %(num)d dates.",
+                    changed,
+                )
+                if changed
+                else _("Nothing was changed."),
+                "info",
+            )
+            return redirect(url_for("staff.series_detail", series_id=event.series_id))
     else:
         status = 422
     return render_template("staff/event_form.html", form=form, event=event), status

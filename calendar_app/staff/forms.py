@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,8 +22,19 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models.event import REGISTRATION_KINDS
+from ..models.series import MODE_PER_OCCURRENCE, MODE_WHOLE_SERIES
+from ..services.rule_builder import (
+    END_COUNT,
+    END_UNTIL,
+    MONTHLY,
+    WEEKLY,
+    Repetition,
+    weekday_names,
+)
+from ..timeutil import active_locale
 from ..vocabulary import (
     AUDIENCE_LABELS,
     AUDIENCES,
@@ -140,3 +156,132 @@ class WalkInForm(FlaskForm):
 
 class HeadcountForm(FlaskForm):
     headcount = IntegerField(_l("People present"), validators=[InputRequired()])
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes (the template puts them in a fieldset with a legend)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RepetitionForm(FlaskForm):
+    """The repetition builder shared by series and closures: no RRULE knowledge needed."""
+
+    frequency = RadioField(
+        _l("Repeat"),
+        choices=[SelectChoice(WEEKLY, _l("Every week")), SelectChoice(MONTHLY, _l("Every month"))],
+        default=WEEKLY,
+    )
+    interval = IntegerField(
+        _l("Every how many weeks or months"), default=1, validators=[Optional()]
+    )
+    weekdays = CheckboxesField(_l("Weekly: on these days"), validators=[Optional()])
+    month_week = SelectField(
+        _l("Monthly: which week of the month"),
+        coerce=int,
+        choices=[
+            SelectChoice(1, _l("First (days 1–7)")),
+            SelectChoice(2, _l("Second (days 8–14)")),
+            SelectChoice(3, _l("Third (days 15–21)")),
+            SelectChoice(4, _l("Fourth (days 22–28)")),
+            SelectChoice(-1, _l("Last (the last 7 days)")),
+        ],
+    )
+    month_weekday = SelectField(_l("Monthly: day of the week"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = [
+            SelectChoice(code, name[:1].upper() + name[1:])
+            for code, name in weekday_names(active_locale()).items()
+        ]
+        self.weekdays.choices = names
+        self.month_weekday.choices = names
+
+    def repetition(self) -> Repetition:
+        """The builder's choices as given, without an end (a closure's rule repeats for good)."""
+        return Repetition(
+            frequency=self.frequency.data,
+            interval=self.interval.data,
+            weekdays=tuple(self.weekdays.data or ()),
+            month_week=self.month_week.data,
+            month_weekday=self.month_weekday.data,
+        )
+
+
+class SeriesForm(EventForm, RepetitionForm):
+    """An event's fields (the first date and the time of day) and how it repeats."""
+
+    ends = RadioField(
+        _l("Ends"),
+        choices=[
+            SelectChoice(END_UNTIL, _l("On a date")),
+            SelectChoice(END_COUNT, _l("After a number of dates")),
+        ],
+        default=END_UNTIL,
+    )
+    until = DateField(_l("Last date"), validators=[Optional()])
+    count = IntegerField(_l("Number of dates"), validators=[Optional()])
+    registration_mode = RadioField(
+        _l("How visitors register"),
+        choices=[
+            SelectChoice(MODE_PER_OCCURRENCE, _l("For each date separately")),
+            SelectChoice(MODE_WHOLE_SERIES, _l("For the whole course at once")),
+        ],
+        default=MODE_PER_OCCURRENCE,
+    )
+    skip_public_holidays = BooleanField(_l("Skip public holidays"), default=True)
+
+    def repetition(self) -> Repetition:
+        return replace(
+            super().repetition(),
+            ends=self.ends.data,
+            until=self.until.data,
+            count=self.count.data,
+        )
+
+
+SCOPE_ONE, SCOPE_FOLLOWING, SCOPE_ALL = "one", "following", "all"
+
+
+class OccurrenceForm(EventForm):
+    """The event form of a date that belongs to a series: which dates the changes apply to."""
+
+    scope = RadioField(
+        _l("Apply the changes to"),
+        choices=[
+            SelectChoice(SCOPE_ONE, _l("This event only")),
+            SelectChoice(SCOPE_FOLLOWING, _l("This and the following dates of the series")),
+            SelectChoice(SCOPE_ALL, _l("All upcoming dates of the series")),
+        ],
+        default=SCOPE_ONE,
+    )
+
+
+CLOSURE_RANGE, CLOSURE_RULE = "range", "rule"
+
+
+class ClosureForm(RepetitionForm):
+    kind = RadioField(
+        _l("The branch is closed"),
+        choices=[
+            SelectChoice(CLOSURE_RANGE, _l("From one date to another")),
+            SelectChoice(CLOSURE_RULE, _l("On a repeating day")),
+        ],
+        default=CLOSURE_RANGE,
+    )
+    start = DateField(_l("First day"), validators=[Optional()])
+    end = DateField(_l("Last day (included)"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A range needs both its days (a rule starts today when no first day is given)."""
+        valid = super().validate(extra_validators)
+        if self.kind.data != CLOSURE_RANGE:
+            return valid
+        for day in (self.start, self.end):
+            if day.data is None and not day.errors:
+                day.errors = [*day.errors, _l("Give a date.")]
+                valid = False
+        return valid

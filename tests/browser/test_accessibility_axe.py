@@ -12,10 +12,13 @@ from sqlalchemy import select
 from calendar_app.extensions import db
 from calendar_app.models import Branch, Event
 from calendar_app.services import registrations
-from calendar_app.services.events import cancel_event
+from calendar_app.services.closures import create_closure
+from calendar_app.services.events import EventData, cancel_event
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.seeding import seed_demo
+from calendar_app.services.series import create_series
 from calendar_app.timeutil import utcnow
+from tests.factories import make_venue
 from tests.staff_support import CHEAP_METHOD, PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
@@ -51,6 +54,23 @@ def site(app) -> dict:
             now=now,
         )
         branch = db.session.execute(select(Branch).order_by(Branch.id)).scalars().first()
+        start = now + timedelta(days=9)
+        series = create_series(
+            branch,
+            EventData(
+                title="Ертегілер әлемі: оқу сағаты",
+                venue_id=make_venue(branch, "Story corner", capacity=15).id,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                capacity=12,
+            ),
+            "FREQ=WEEKLY;COUNT=3",
+            now,
+            skip_public_holidays=False,
+        )
+        closure = create_closure(
+            branch, {"rrule": "FREQ=MONTHLY;BYDAY=-1FR", "reason": "Санитарлық күн"}, now
+        )
         make_staff("admin@example.kz", is_admin=True)
         db.session.commit()
         code = checkin_code_for(result.token)
@@ -79,6 +99,12 @@ def site(app) -> dict:
                 f"/staff/check-in/{code}",
                 "/staff/stats",
                 "/staff/admin/",
+                "/staff/series/new",
+                f"/staff/series/{series.series.id}",
+                f"/staff/series/{series.series.id}/cancel",
+                f"/staff/events/{series.occurrences[0].id}/edit",
+                f"/staff/branches/{branch.id}/closures",
+                f"/staff/branches/{branch.id}/closures?added={closure.id}",
             ],
         }
 
@@ -115,4 +141,5 @@ def test_staff_pages_have_no_axe_violations(page, live_server, site, language):
     page.locator("form button[type=submit]").click()
     page.wait_for_url(f"{live_server}/staff/")
     for path in site["staff"]:
-        assert_no_violations(page, f"{live_server}{path}?lang={language}")
+        separator = "&" if "?" in path else "?"
+        assert_no_violations(page, f"{live_server}{path}{separator}lang={language}")

@@ -13,18 +13,14 @@ from calendar_app.models import Registration
 from calendar_app.services import registrations as regs
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_venue
-from tests.staff_support import CHEAP_METHOD, PASSWORD, make_staff
+from tests.staff_support import BROWSER_CONFIG, PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def app_config():
-    return {
-        "WTF_CSRF_ENABLED": True,
-        "STAFF_PASSWORD_METHOD": CHEAP_METHOD,
-        "BASE_URL": "http://127.0.0.1",  # served over plain http here: cookies without Secure
-    }
+    return dict(BROWSER_CONFIG)
 
 
 @pytest.fixture
