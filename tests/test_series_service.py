@@ -73,7 +73,7 @@ def test_a_refused_preview_leaves_nothing_either(room):
     make_event(branch, venue, title="Күй кеші", starts_at=FIRST + timedelta(days=21))
     with pytest.raises(InvalidInput) as raised:
         preview_series(branch, data(venue), WEDNESDAYS, NOW)
-    assert "the room is taken by “Күй кеші”" in raised.value.errors["start"][0]
+    assert "the room is taken by “Күй кеші”" in raised.value.errors["starts_at"][0]
     assert counts() == (0, 1)
 
 

@@ -251,17 +251,17 @@ def test_markdown_descriptions_are_rendered_and_sanitised(app, client, staff_bra
         assert db.session.execute(select(Event.description)).scalar_one() == description
 
 
-def test_the_edit_form_keeps_what_it_does_not_show(app, client, setup):
+def test_the_edit_form_keeps_what_it_does_not_show(app, client, staff_branches):
     with app.app_context():
         event = make_event(
-            db.session.get(Branch, setup["branch"]),
-            db.session.get(Venue, setup["hall"]),
+            db.session.get(Branch, staff_branches["branch"]),
+            db.session.get(Venue, staff_branches["hall"]),
             starts_at=datetime(2026, 6, 10, 10, 0, tzinfo=UTC),
             confirm_attendance_hours=48,
         )
         db.session.commit()
         event_id = event.id
-    response = client.post(f"/staff/events/{event_id}/edit", data=form(setup, title="Renamed"))
+    response = client.post(f"/staff/events/{event_id}/edit", data=form(staff_branches, title="Renamed"))
     assert response.status_code == 302
     with app.app_context():
         event = db.session.get(Event, event_id)
