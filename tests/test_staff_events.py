@@ -261,7 +261,9 @@ def test_the_edit_form_keeps_what_it_does_not_show(app, client, staff_branches):
         )
         db.session.commit()
         event_id = event.id
-    response = client.post(f"/staff/events/{event_id}/edit", data=form(staff_branches, title="Renamed"))
+    response = client.post(
+        f"/staff/events/{event_id}/edit", data=form(staff_branches, title="Renamed")
+    )
     assert response.status_code == 302
     with app.app_context():
         event = db.session.get(Event, event_id)
