@@ -72,6 +72,8 @@ class DemoSeries:
     capacity: int = 0
     max_party: int = 4
     mode: str = "per_occurrence"
+    registration: str = "required"
+    waitlist: bool = True
     first_after_days: int = 1
     taken: list[int] = field(default_factory=list)
     translations: dict = field(default_factory=dict)

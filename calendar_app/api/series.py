@@ -6,17 +6,14 @@ from typing import Any
 
 from flask import jsonify
 
-from ..database import unit_of_work
-from ..localization import current_language, localized
+from ..localization import localized
 from ..models import Series
-from ..models.registration import SOURCE_API
 from ..ratelimits import registration_limit
 from ..services import course_bookings, series
 from ..services.seats import availabilities
 from ..timeutil import utcnow
-from ..vocabulary import LANGUAGES
 from . import bp
-from .views import event_json, json_object, registration_created
+from .views import event_json, register_from_body
 
 
 def series_json(found: Series) -> dict[str, Any]:
@@ -39,16 +36,4 @@ def series_detail(series_id: int) -> Any:
 @bp.post("/series/<int:series_id>/registrations")
 @registration_limit
 def book_series(series_id: int) -> Any:
-    body = json_object()
-    language = body.get("language", current_language())
-    with unit_of_work():
-        result = course_bookings.book_course(
-            series_id,
-            name=body.get("name"),
-            email=body.get("email"),
-            seats=body.get("seats"),
-            language=language if language in LANGUAGES else current_language(),
-            source=SOURCE_API,
-            now=utcnow(),
-        )
-    return registration_created(result)
+    return register_from_body(course_bookings.book_course, series_id)

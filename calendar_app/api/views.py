@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, jsonify, request, url_for
@@ -131,11 +132,16 @@ def json_object(*, required: bool = True) -> dict[str, Any]:
 @bp.post("/events/<int:event_id>/registrations")
 @registration_limit
 def create_registration(event_id: int) -> Any:
+    return register_from_body(registrations.register, event_id)
+
+
+def register_from_body(register: Callable[..., RegistrationResult], target_id: int) -> Response:
+    """Register the party a JSON body describes (an event's or a course's ``register``): 201."""
     body = json_object()
     language = body.get("language", current_language())
     with unit_of_work():
-        result = registrations.register(
-            event_id,
+        result = register(
+            target_id,
             name=body.get("name"),
             email=body.get("email"),
             seats=body.get("seats"),

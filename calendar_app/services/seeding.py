@@ -9,7 +9,15 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..demo_data import BRANCHES, CLOSURES, DEMO_NAMES, EVENTS, SERIES, DemoSeries
+from ..demo_data import (
+    BRANCHES,
+    CLOSURES,
+    DEMO_NAMES,
+    EVENTS,
+    SERIES,
+    DemoEvent,
+    DemoSeries,
+)
 from ..extensions import db
 from ..models import Branch, Event, Series, Venue
 from ..models.registration import SOURCE_WEB
@@ -73,33 +81,11 @@ def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str,
         ).first()
         if exists:
             continue
-        venue = next(v for v in branch.venues if v.name == spec.venue)
         hour, minute = (int(part) for part in spec.start.split(":"))
-        local_start = datetime(today.year, today.month, today.day, hour, minute) + timedelta(
-            days=spec.day
-        )
-        starts_at = local_to_utc(local_start, branch.timezone)
-        event = create_event(
-            branch,
-            EventData(
-                title=spec.title,
-                description=spec.description,
-                category=spec.category,
-                audience=spec.audience,
-                age_min=spec.ages[0] if spec.ages else None,
-                age_max=spec.ages[1] if spec.ages else None,
-                language=spec.language,
-                venue_id=venue.id,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=spec.minutes),
-                registration=spec.registration,
-                capacity=spec.capacity,
-                max_party=spec.max_party,
-                waitlist_enabled=spec.waitlist,
-                translations=spec.translations,
-            ),
-            now,
-        )
+        local_start = datetime.combine(today + timedelta(days=spec.day), time(hour, minute))
+        data = _event_data(branch, spec, local_start)
+        starts_at = data.starts_at
+        event = create_event(branch, data, now)
         added["events"] += 1
         for index, seats in enumerate(spec.taken):
             registered_at = min(now, starts_at) - timedelta(days=1, minutes=index * 7)
@@ -118,6 +104,29 @@ def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str,
     _seed_closures(branches, now)
     _seed_series(branches, now, today, added)
     return added
+
+
+def _event_data(branch: Branch, spec: DemoEvent | DemoSeries, local_start: datetime) -> EventData:
+    """The fields of a demo event (or a series' first date) starting at ``local_start``."""
+    venue = next(v for v in branch.venues if v.name == spec.venue)
+    starts_at = local_to_utc(local_start, branch.timezone)
+    return EventData(
+        title=spec.title,
+        description=spec.description,
+        category=spec.category,
+        audience=spec.audience,
+        age_min=spec.ages[0] if spec.ages else None,
+        age_max=spec.ages[1] if spec.ages else None,
+        language=spec.language,
+        venue_id=venue.id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=spec.minutes),
+        registration=spec.registration,
+        capacity=spec.capacity,
+        max_party=spec.max_party,
+        waitlist_enabled=spec.waitlist,
+        translations=spec.translations,
+    )
 
 
 def _seed_closures(branches: dict[str, Branch], now: datetime) -> None:
@@ -152,27 +161,11 @@ def _seed_series(
         ).first()
         if exists:
             continue
-        venue = next(v for v in branch.venues if v.name == spec.venue)
         day, weekday = _first_day(spec, today)
         hour, minute = (int(part) for part in spec.start.split(":"))
-        starts_at = local_to_utc(datetime.combine(day, time(hour, minute)), branch.timezone)
         made = create_series(
             branch,
-            EventData(
-                title=spec.title,
-                description=spec.description,
-                category=spec.category,
-                audience=spec.audience,
-                age_min=spec.ages[0] if spec.ages else None,
-                age_max=spec.ages[1] if spec.ages else None,
-                language=spec.language,
-                venue_id=venue.id,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=spec.minutes),
-                capacity=spec.capacity,
-                max_party=spec.max_party,
-                translations=spec.translations,
-            ),
+            _event_data(branch, spec, datetime.combine(day, time(hour, minute))),
             f"FREQ=WEEKLY;BYDAY={weekday};COUNT={spec.weeks}",
             now,
             registration_mode=spec.mode,
