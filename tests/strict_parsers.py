@@ -63,6 +63,8 @@ def strict_check(body: bytes) -> list[dict]:
         report = reader(body)
         assert report["errors"] == [], f"{name}: {report['errors']}"
         assert report.get("warnings", []) == [], f"{name}: {report['warnings']}"
-        events = [{**event, "status": (event["status"] or "").upper()} for event in report["events"]]
+        events = [
+            {**event, "status": (event["status"] or "").upper()} for event in report["events"]
+        ]
         assert events == expected, f"{name} reads the body differently"
     return expected
