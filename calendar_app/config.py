@@ -70,7 +70,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "EVENTS_PER_PAGE": 20,
-        "FEED_HORIZON_DAYS": 120,
+        "FEED_HORIZON_DAYS": 60,
         "UID_DOMAIN": "",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

@@ -34,7 +34,7 @@ TRICKY = "Құтадғу білік, «Шексіздік»; a\\b \\n not a newl
 
 
 UID_DOMAIN = "events.example.kz"
-HORIZON = 120
+HORIZON = 60
 
 
 def build(events: list[Event], name: str = "All events") -> bytes:

@@ -30,6 +30,7 @@ from ..models import Branch, Event
 from ..services import feed_queries, feed_text, ical, ical_registration
 from ..services.errors import InvalidInput
 from ..services.registrations import find_by_token
+from ..sessions import mark_cookie_free
 from ..timeutil import utcnow
 from ..vocabulary import AUDIENCE_LABELS, AUDIENCES, CATEGORIES, CATEGORY_LABELS
 from . import bp
@@ -121,7 +122,7 @@ def _respond(
         "Vary": "Accept-Encoding",
     }
     if _not_modified(etags, validator.last_modified, now):
-        return Response(status=304, headers=headers)
+        return mark_cookie_free(Response(status=304, headers=headers))
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], cache_key)
     bodies = body_cache.get(key)
     if bodies is None or bodies.etag != validator.etag:
@@ -136,7 +137,7 @@ def _respond(
         headers["Content-Encoding"] = "gzip"
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
+    return mark_cookie_free(Response(body, status=200, headers=headers, content_type=CONTENT_TYPE))
 
 
 def _bad_filter(error: InvalidInput) -> Response:
