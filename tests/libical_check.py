@@ -14,15 +14,24 @@ gi.require_version("ICalGLib", "3.0")
 from gi.repository import ICalGLib  # noqa: E402
 
 
+def name_of(component):
+    return ICalGLib.Component.kind_to_string(component.isa())
+
+
 def errors_in(component, found):
     prop = component.get_first_property(ICalGLib.PropertyKind.XLICERROR_PROPERTY)
     while prop is not None:
-        found.append(f"{component.get_component_name()}: {prop.get_xlicerror()}")
+        found.append(f"{name_of(component)}: {prop.get_xlicerror()}")
         prop = component.get_next_property(ICalGLib.PropertyKind.XLICERROR_PROPERTY)
     child = component.get_first_component(ICalGLib.ComponentKind.ANY_COMPONENT)
     while child is not None:
         errors_in(child, found)
         child = component.get_next_component(ICalGLib.ComponentKind.ANY_COMPONENT)
+
+
+def status_of(component):
+    prop = component.get_first_property(ICalGLib.PropertyKind.STATUS_PROPERTY)
+    return prop.get_value_as_string() if prop is not None else None
 
 
 def utc(moment):
@@ -38,7 +47,9 @@ def main():
         return
     errors = []
     if calendar.isa() != ICalGLib.ComponentKind.VCALENDAR_COMPONENT:
-        errors.append(f"top component is {calendar.get_component_name()}")
+        errors.append(f"top component is {name_of(calendar)}")
+    if calendar.count_components(ICalGLib.ComponentKind.ANY_COMPONENT) == 0:
+        errors.append("a calendar with no component")
     errors_in(calendar, errors)
     calendar.check_restrictions()
     errors_in(calendar, errors)
@@ -53,7 +64,7 @@ def main():
                 "start_utc": utc(child.get_dtstart()),
                 "end_utc": utc(child.get_dtend()),
                 "sequence": child.get_sequence(),
-                "status": child.get_status().value_nick,
+                "status": status_of(child),
             }
         )
         child = calendar.get_next_component(ICalGLib.ComponentKind.VEVENT_COMPONENT)
