@@ -40,7 +40,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (registers the tables on the metadata)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import init_i18n, select_locale
+    from .sessions import PublicAwareSessionInterface
 
+    app.session_interface = PublicAwareSessionInterface()
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

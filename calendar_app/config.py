@@ -6,13 +6,14 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 from .vocabulary import DEFAULT_TIMEZONE
 
 BOOLEAN_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
-INTEGER_KEYS = ("MAIL_PORT",)
+INTEGER_KEYS = ("MAIL_PORT", "FEED_HORIZON_DAYS")
 STRING_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
@@ -25,6 +26,7 @@ STRING_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "DEFAULT_TIMEZONE",
     "DEFAULT_LOCALE",
+    "UID_DOMAIN",
 )
 
 
@@ -68,6 +70,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "EVENTS_PER_PAGE": 20,
+        "FEED_HORIZON_DAYS": 60,
+        "UID_DOMAIN": "",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
 
@@ -97,6 +101,28 @@ def ensure_secret_key(instance_path: str) -> str:
     return key
 
 
+def ensure_uid_domain(instance_path: str, base_url: str) -> str:
+    """The domain part of calendar UIDs: recorded once (the host of the first BASE_URL) into
+    ``instance/uid_domain`` and read from there ever after, so that a later change of BASE_URL
+    does not turn every event into a new one in subscribers' calendars."""
+    path = Path(instance_path) / "uid_domain"
+    if path.exists():
+        recorded = path.read_text(encoding="utf-8").strip()
+        if recorded:
+            return recorded
+    domain = urlsplit(base_url).hostname or "localhost"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # another process recorded it first
+        return path.read_text(encoding="utf-8").strip() or domain
+    try:
+        os.write(fd, domain.encode("ascii"))
+    finally:
+        os.close(fd)
+    return domain
+
+
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Layer the sources on ``app.config``, each overriding the one before, then check types."""
     config = app.config
@@ -116,6 +142,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
         except FileExistsError:
             config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
+    if not config.get("UID_DOMAIN"):
+        config["UID_DOMAIN"] = ensure_uid_domain(app.instance_path, config["BASE_URL"])
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
 
 

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh requirements-dev.txt
 scripts/install-chromium.sh
+scripts/install-test-tools.sh
 if [ -z "${TEST_REDIS_URL:-}" ]; then
   TEST_REDIS_URL=$(scripts/start-test-redis.sh $$)
   export TEST_REDIS_URL

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import vobject
 
 from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
@@ -21,6 +22,7 @@ from tests.factories import NOW, make_branch, make_event, make_venue
 from tests.ical_checks import (
     clear_feed_caches,
     parse_all,
+    parse_vobject,
     physical_lines,
     property_lines,
     unfolded,
@@ -31,8 +33,12 @@ ALMATY = ZoneInfo("Asia/Almaty")
 TRICKY = "Құтадғу білік, «Шексіздік»; a\\b \\n not a newline\nsecond line 😀👩‍👧 Әә Ғғ Ққ Ңң Өө Ұұ Үү Һһ Іі"
 
 
+UID_DOMAIN = "events.example.kz"
+HORIZON = 60
+
+
 def build(events: list[Event], name: str = "All events") -> bytes:
-    return ical.build_feed(events, name=name, base_url=BASE_URL)
+    return ical.build_feed(events, name=name, base_url=BASE_URL, uid_domain=UID_DOMAIN)
 
 
 def data_of(event: Event, **changes) -> EventData:
@@ -173,22 +179,43 @@ def test_almaty_offset_is_read_from_the_vtimezone_body(branch, may_event):
         assert events[0].end_utc == datetime(2025, 5, 10, 14, 30, tzinfo=UTC)
 
 
-def test_vtimezone_is_compact_and_carries_the_2024_change(branch, may_event):
+def zone_block(body: bytes) -> bytes:
+    start = body.index(b"BEGIN:VTIMEZONE")
+    return body[start : body.index(b"END:VTIMEZONE\r\n", start) + len(b"END:VTIMEZONE\r\n")]
+
+
+def test_vtimezone_is_one_fixed_block_with_the_2024_change(branch, may_event):
     winter = make_event(
         branch,
         starts_at=datetime(2024, 2, 20, 18, 0, tzinfo=ALMATY),
         now=datetime(2024, 1, 5, tzinfo=UTC),
     )
     body = build([winter, may_event])
-    starts = [
-        line
-        for line in unfolded(body)[: unfolded(body).index("END:VTIMEZONE")]
-        if line.startswith("DTSTART:")
-    ]
-    assert starts == ["DTSTART:20240201T000000", "DTSTART:20240301T000000"]
+    assert zone_block(body) == zone_block(build([may_event])) == ical.vtimezone_bytes("Asia/Almaty")
+    zone = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")[0]
+    assert "COMMENT" not in zone
+    onsets = sorted(str(o["DTSTART"].to_ical().decode()) for o in zone.subcomponents)
+    assert onsets[0] == "20000101T000000" and "20240301T000000" in onsets
     for events in parse_all(with_private_zone_names(body)).values():
         assert events[0].start_utc == datetime(2024, 2, 20, 12, 0, tzinfo=UTC)  # UTC+6 then
         assert events[1].start_utc == datetime(2025, 5, 10, 13, 0, tzinfo=UTC)  # UTC+5 now
+
+
+def test_vobject_reads_feeds_with_different_first_events_in_one_process(branch, may_event):
+    """vobject keeps the first VTIMEZONE of a TZID it sees; every feed must hold the same one."""
+    winter = make_event(
+        branch,
+        starts_at=datetime(2024, 2, 20, 18, 0, tzinfo=ALMATY),
+        now=datetime(2024, 1, 5, tzinfo=UTC),
+    )
+    later_only = build([may_event])  # read first: its earliest event is after the change
+    with_winter = build([winter, may_event])
+    assert vobject.readOne(later_only.decode()).vevent.dtstart.value.astimezone(UTC) == datetime(
+        2025, 5, 10, 13, 0, tzinfo=UTC
+    )
+    [first, second] = parse_vobject(with_winter)
+    assert first.start_utc == datetime(2024, 2, 20, 12, 0, tzinfo=UTC)
+    assert second.start_utc == datetime(2025, 5, 10, 13, 0, tzinfo=UTC)
 
 
 def test_event_properties_location_url_categories_and_no_seats(branch, may_event):
@@ -218,7 +245,7 @@ def test_event_properties_location_url_categories_and_no_seats(branch, may_event
     db.session.flush()
     db.session.expire_all()
     reloaded = feed_queries.feed_events(
-        branch.id, feed_queries.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC)
+        branch.id, feed_queries.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC), HORIZON
     )
     ical.vevent_cache.clear()
     assert build(reloaded) == body
@@ -260,7 +287,7 @@ def test_sequence_rises_on_move_and_cancellation_but_not_on_a_title_edit(branch,
 
     cancelled = cancel_event(relocated, datetime(2025, 4, 5, tzinfo=UTC))
     in_feed = feed_queries.feed_events(
-        branch.id, feed_queries.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC)
+        branch.id, feed_queries.FeedFilters(), datetime(2025, 5, 1, tzinfo=UTC), HORIZON
     )
     assert [event.id for event in in_feed] == [cancelled.id]
     body = build(in_feed)
@@ -281,25 +308,31 @@ def test_a_rebuild_after_one_change_serializes_only_that_event(branch):
     second = build(events)
     assert ical.vevent_cache.misses == 6
     assert second != first and b"SUMMARY:Changed" in second
-    assert ical.build_feed(events, name="All events", base_url="https://other.example") != second
+    other = ical.build_feed(
+        events, name="All events", base_url="https://other.example", uid_domain=UID_DOMAIN
+    )
+    assert other != second
     assert ical.vevent_cache.misses == 11
 
 
-def test_feed_window_keeps_the_recent_past_and_the_whole_future(branch):
+def test_feed_window_keeps_the_recent_past_and_the_horizon_ahead(branch):
     now = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
     old = make_event(branch, starts_at=now - timedelta(days=45), now=now - timedelta(days=60))
     recent = make_event(branch, starts_at=now - timedelta(days=20), now=now - timedelta(days=60))
+    near = make_event(branch, starts_at=now + timedelta(days=HORIZON - 1), now=now)
     future = make_event(branch, starts_at=now + timedelta(days=900), now=now)
-    selected = feed_queries.feed_events(None, feed_queries.FeedFilters(), now)
-    assert [event.id for event in selected] == [recent.id, future.id]
+    selected = feed_queries.feed_events(None, feed_queries.FeedFilters(), now, HORIZON)
+    assert [event.id for event in selected] == [recent.id, near.id]
     assert old.id not in [event.id for event in selected]
+    wide = feed_queries.feed_events(None, feed_queries.FeedFilters(), now, 1000)
+    assert [event.id for event in wide] == [recent.id, near.id, future.id]
 
 
 def test_filters_by_category_and_audience_and_refuses_unknown_values(branch):
     concert = make_event(branch, category="concert", audience="adults")
     make_event(branch, category="master_class", audience="children")
     chosen = feed_queries.feed_events(
-        None, feed_queries.parse_feed_filters({"category": "concert"}), NOW
+        None, feed_queries.parse_feed_filters({"category": "concert"}), NOW, HORIZON
     )
     assert [event.id for event in chosen] == [concert.id]
     assert (
@@ -307,6 +340,7 @@ def test_filters_by_category_and_audience_and_refuses_unknown_values(branch):
             None,
             feed_queries.parse_feed_filters({"category": "concert", "audience": "children"}),
             NOW,
+            HORIZON,
         )
         == []
     )
@@ -322,44 +356,37 @@ def test_filters_by_category_and_audience_and_refuses_unknown_values(branch):
 def test_validator_is_steady_and_moves_with_every_change_a_feed_shows(branch):
     concert = make_event(branch, category="concert", now=NOW)
     filters = feed_queries.FeedFilters(category="concert")
-    first, branch_id = feed_queries.feed_validator(branch.slug, filters, NOW, BASE_URL, "en")
+    first, branch_id = feed_queries.feed_validator(
+        branch.slug, filters, NOW, BASE_URL, "en", HORIZON
+    )
     assert branch_id == branch.id
     assert (
-        feed_queries.feed_validator(branch.slug, filters, NOW + timedelta(hours=2), BASE_URL, "en")[
-            0
-        ]
+        feed_queries.feed_validator(
+            branch.slug, filters, NOW + timedelta(hours=2), BASE_URL, "en", HORIZON
+        )[0]
         == first
     )
     assert (
-        feed_queries.feed_validator(branch.slug, filters, NOW, "https://other.example", "en")[0]
+        feed_queries.feed_validator(
+            branch.slug, filters, NOW, "https://other.example", "en", HORIZON
+        )[0]
         != first
     )
     assert (
-        feed_queries.feed_validator(branch.slug, feed_queries.FeedFilters(), NOW, BASE_URL, "en")[0]
+        feed_queries.feed_validator(
+            branch.slug, feed_queries.FeedFilters(), NOW, BASE_URL, "en", HORIZON
+        )[0]
         != first
     )
 
     later = NOW + timedelta(minutes=5)
     update_event(concert, data_of(concert, category="exhibition"), later)
-    moved = feed_queries.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
+    moved = feed_queries.feed_validator(branch.slug, filters, later, BASE_URL, "en", HORIZON)[0]
     assert moved.etag != first.etag
     # The event left the filtered feed: Last-Modified moves all the same.
     assert moved.last_modified == later
 
     branch.updated_at = later + timedelta(minutes=1)
     db.session.flush()
-    renamed = feed_queries.feed_validator(branch.slug, filters, later, BASE_URL, "en")[0]
+    renamed = feed_queries.feed_validator(branch.slug, filters, later, BASE_URL, "en", HORIZON)[0]
     assert renamed.etag != moved.etag
-
-
-def test_invitation_publishes_with_a_no_reply_organizer_and_no_attendee(branch, may_event):
-    body = ical.build_event_invitation(may_event, BASE_URL)
-    lines = unfolded(body)
-    assert "METHOD:PUBLISH" in lines
-    organizer = property_lines(body, "ORGANIZER")
-    assert len(organizer) == 1 and organizer[0].endswith(":mailto:no-reply@events.example.kz")
-    assert not property_lines(body, "ATTENDEE")
-    assert not property_lines(body, "X-WR-CALNAME")
-    for events in parse_all(with_private_zone_names(body)).values():
-        assert events[0].start_utc == datetime(2025, 5, 10, 13, 0, tzinfo=UTC)
-        assert events[0].uid == f"event-{may_event.id}@events.example.kz"

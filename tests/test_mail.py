@@ -86,7 +86,9 @@ def test_each_kind_arrives_in_kazakh_with_local_time_address_and_links(ctx, smtp
         [ics] = attachments
         assert ics.get_content_type() == "text/calendar"
         assert ics.get_filename() == "event.ics"
-        assert b"METHOD:PUBLISH" in ics.get_payload(decode=True)
+        method = "CANCEL" if kind in mail.CANCEL_KINDS else "PUBLISH"
+        assert f"METHOD:{method}".encode() in ics.get_payload(decode=True)
+        assert ics.get_param("method") == method
     else:
         assert attachments == []
 

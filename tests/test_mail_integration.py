@@ -143,7 +143,12 @@ def test_cancelling_promotes_the_waitlist_and_both_hear_of_it(ctx, smtp):
     # The manage link of the waiting party works, though only its hash is stored.
     assert f"{BASE_URL}/r/{waiting.token}" in promotion.get_body(("plain",)).get_content()
     assert attachment(promotion) is not None
-    assert attachment(mails[("cancelled_by_visitor", "first@example.kz")]) is None
+    content_type, cancel = attachment(mails[("cancelled_by_visitor", "first@example.kz")])
+    assert content_type.params["method"] == "CANCEL"
+    assert property_lines(cancel, "METHOD") == ["METHOD:CANCEL"]
+    assert property_lines(cancel, "UID") == [
+        f"UID:registration-{first.registration.id}@events.example.kz"
+    ]
 
 
 def test_cancelling_an_event_tells_every_active_registrant(ctx, smtp):

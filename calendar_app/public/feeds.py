@@ -25,11 +25,12 @@ from werkzeug.http import http_date, parse_date, parse_etags
 
 from ..caches import LockedCache
 from ..extensions import db
-from ..localization import localized
+from ..localization import current_language, localized
 from ..models import Branch, Event
-from ..services import feed_queries, feed_text, ical
+from ..services import feed_queries, feed_text, ical, ical_registration
 from ..services.errors import InvalidInput
 from ..services.registrations import find_by_token
+from ..sessions import mark_cookie_free
 from ..timeutil import utcnow
 from ..vocabulary import AUDIENCE_LABELS, AUDIENCES, CATEGORIES, CATEGORY_LABELS
 from . import bp
@@ -121,7 +122,7 @@ def _respond(
         "Vary": "Accept-Encoding",
     }
     if _not_modified(etags, validator.last_modified, now):
-        return Response(status=304, headers=headers)
+        return mark_cookie_free(Response(status=304, headers=headers))
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], cache_key)
     bodies = body_cache.get(key)
     if bodies is None or bodies.etag != validator.etag:
@@ -136,7 +137,7 @@ def _respond(
         headers["Content-Encoding"] = "gzip"
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
+    return mark_cookie_free(Response(body, status=200, headers=headers, content_type=CONTENT_TYPE))
 
 
 def _bad_filter(error: InvalidInput) -> Response:
@@ -152,18 +153,20 @@ def _list_feed(slug: str | None) -> Response:
     except InvalidInput as error:
         return _bad_filter(error)
     base_url = current_app.config["BASE_URL"]
+    horizon = current_app.config["FEED_HORIZON_DAYS"]
     marker = feed_queries.change_marker()
     memo_key = (
         current_app.config["SQLALCHEMY_DATABASE_URI"],
         slug,
         filters.cache_key(),
         feed_queries.window_start(now),
+        horizon,
         base_url,
         language,
     )
     remembered = validator_memo.get(memo_key)
     if remembered is None or remembered.marker != marker:
-        found = feed_queries.feed_validator(slug, filters, now, base_url, language)
+        found = feed_queries.feed_validator(slug, filters, now, base_url, language, horizon)
         ttl = current_app.config.get("FEED_VALIDATOR_TTL", DEFAULT_VALIDATOR_TTL)
         remembered = _Remembered(marker, ttl, found)
         if found[0] is not None:
@@ -173,13 +176,22 @@ def _list_feed(slug: str | None) -> Response:
         raise NotFound(_("No such branch."))
 
     def build() -> bytes:
-        events = feed_queries.feed_events(branch_id, filters, now)
+        events = feed_queries.feed_events(branch_id, filters, now, horizon)
         if slug is None:
             name = _calendar_name(language)
+            zone = current_app.config["DEFAULT_TIMEZONE"]
         else:
             branch = db.session.get(Branch, branch_id)
-            name = _calendar_name(language, branch.name)
-        return ical.build_feed(events, name=name, base_url=base_url, labels=_labels(language))
+            name = _calendar_name(language, localized(branch, "name", language))
+            zone = branch.timezone
+        return ical.build_feed(
+            events,
+            name=name,
+            base_url=base_url,
+            uid_domain=current_app.config["UID_DOMAIN"],
+            labels=_labels(language),
+            default_zone=zone,
+        )
 
     return _respond(validator, ("feed", slug, filters.cache_key(), language), build, now)
 
@@ -211,6 +223,7 @@ def _event_feed(event_id: int) -> Response:
             [event],
             name=_calendar_name(language, localized(event, "title", language)),
             base_url=base_url,
+            uid_domain=current_app.config["UID_DOMAIN"],
             labels=_labels(language),
         )
 
@@ -227,10 +240,28 @@ def event_ics(event_id: int) -> Response:
 
 @bp.get("/r/<token>.ics")
 def registration_ics(token: str) -> Response:
+    """The visitor's own entry: a UID of the registration's, and its state (waiting: TENTATIVE,
+    cancelled: CANCELLED). Private (``Cache-Control: private, no-store``), so built each time."""
     registration = find_by_token(token)
     if registration is None:
         raise NotFound(_("No such registration."))
-    return _event_feed(registration.event_id)
+    language = _language()
+    event = registration.event
+    body = ical_registration.build_registration_calendar(
+        registration,
+        base_url=current_app.config["BASE_URL"],
+        uid_domain=current_app.config["UID_DOMAIN"],
+        labels=_labels(language),
+        name=_calendar_name(language, localized(event, "title", language)),
+    )
+    return Response(
+        body,
+        content_type=CONTENT_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="event-{event.id}.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
@@ -239,7 +270,8 @@ GOOGLE_DETAILS_LIMIT = 600
 
 @bp.app_template_global()
 def feed_path(branch: Branch | None = None, branch_slug: str | None = None) -> str:
-    """The path of the all-events or a branch's feed with the page's valid category/audience.
+    """The path of the all-events or a branch's feed with the page's valid category/audience
+    and the page's language.
 
     ``branch_slug`` is a list page's already validated branch filter.
     """
@@ -248,6 +280,7 @@ def feed_path(branch: Branch | None = None, branch_slug: str | None = None) -> s
         value = request.args.get(name)
         if value in allowed:
             args[name] = value
+    args["lang"] = current_language()
     slug = branch.slug if branch is not None else branch_slug
     if slug:
         return url_for("public.branch_feed", slug=slug, **args)
@@ -270,7 +303,7 @@ def google_calendar_url(event: Event) -> str:
         "text": feed_text.clean_text(localized(event, "title")),
         "dates": f"{utc(event.starts_at)}/{utc(event.ends_at)}",
         "details": "\n\n".join(part for part in (description, page) if part),
-        "location": ical.event_location(event),
+        "location": ical.event_location(event, current_language()),
         "ctz": event.branch.timezone,
     }
     return f"{GOOGLE_CALENDAR}?{urlencode(query)}"

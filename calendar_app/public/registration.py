@@ -6,7 +6,17 @@ import re
 from typing import Any
 
 import segno
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -146,8 +156,9 @@ def _registration_or_404(token: str) -> Registration:
 
 
 def _ics_url(token: str) -> str | None:
+    """The registration's calendar file, in the page's language."""
     try:
-        return url_for("public.registration_ics", token=token)
+        return url_for("public.registration_ics", token=token, lang=current_language())
     except BuildError:
         return None
 
@@ -158,6 +169,15 @@ def checkin_qr_svg(token: str) -> Markup:
     code = segno.make(current_app.config["BASE_URL"] + path, error="m")
     svg = code.svg_inline(scale=4, dark="#000", light="#fff", title=_("Check-in code"))
     return Markup(svg)
+
+
+@bp.after_app_request
+def _private_registration_pages(response: Response) -> Response:
+    """A registration's pages and calendar file are the visitor's alone: never stored by
+    browsers' or proxies' caches (the token in the address is the key to it)."""
+    if request.path.startswith("/r/"):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/r/<token>")

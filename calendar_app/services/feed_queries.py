@@ -22,7 +22,7 @@ from .errors import InvalidInput
 
 FEED_PAST_DAYS = 30
 # Raise when the shape of the output changes, so cached bodies and ETags are not reused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,16 @@ def window_start(now: datetime) -> datetime:
     return datetime.combine(today - timedelta(days=FEED_PAST_DAYS), time.min, tzinfo=UTC)
 
 
+def window_end(now: datetime, horizon_days: int) -> datetime:
+    """Feeds show events that start before the end of the ``horizon_days``-th UTC day ahead
+    (``FEED_HORIZON_DAYS``), which keeps a busy season's feed small enough for every client."""
+    return window_start(now) + timedelta(days=FEED_PAST_DAYS + horizon_days + 1)
+
+
+def _window_clauses(now: datetime, horizon_days: int) -> list:
+    return [Event.ends_at >= window_start(now), Event.starts_at < window_end(now, horizon_days)]
+
+
 def _filter_clauses(filters: FeedFilters) -> list:
     clauses = []
     if filters.category:
@@ -91,7 +101,12 @@ def _etag(*parts: object) -> str:
 
 
 def feed_validator(
-    branch_slug: str | None, filters: FeedFilters, now: datetime, base_url: str, language: str
+    branch_slug: str | None,
+    filters: FeedFilters,
+    now: datetime,
+    base_url: str,
+    language: str,
+    horizon_days: int,
 ) -> tuple[Validator | None, int | None]:
     """ETag and Last-Modified of a feed from one aggregate query, before anything is built.
 
@@ -104,6 +119,7 @@ def feed_validator(
     branches; and at least the window's start.
     """
     start = window_start(now)
+    window = _window_clauses(now, horizon_days)
     selected = _filter_clauses(filters)
     chosen = case((and_(*selected), Event.id), else_=None) if selected else Event.id
     aggregates = (
@@ -118,7 +134,7 @@ def feed_validator(
             select(func.max(Venue.updated_at)).scalar_subquery(),
             select(func.max(Branch.updated_at)).scalar_subquery(),
             None,
-        ).where(Event.ends_at >= start)
+        ).where(*window)
     else:
         query = (
             select(
@@ -130,7 +146,7 @@ def feed_validator(
                 Branch.id,
             )
             .select_from(Branch)
-            .outerjoin(Event, and_(Event.branch_id == Branch.id, Event.ends_at >= start))
+            .outerjoin(Event, and_(Event.branch_id == Branch.id, *window))
             .where(Branch.slug == branch_slug)
             .group_by(Branch.id, Branch.updated_at)
         )
@@ -148,6 +164,7 @@ def feed_validator(
         branch_slug,
         filters.cache_key(),
         start,
+        horizon_days,
         count,
         int(id_sum),
         max_id,
@@ -182,12 +199,14 @@ def change_marker() -> tuple:
         return tuple(connection.execute(_CHANGE_MARKER).one())
 
 
-def feed_events(branch_id: int | None, filters: FeedFilters, now: datetime) -> list[Event]:
-    """Events of a feed: the recent past and the whole future, cancelled ones included."""
+def feed_events(
+    branch_id: int | None, filters: FeedFilters, now: datetime, horizon_days: int
+) -> list[Event]:
+    """Events of a feed: the recent past and the next ``horizon_days``, cancelled ones included."""
     query = (
         select(Event)
         .options(joinedload(Event.branch), joinedload(Event.venue))
-        .where(Event.ends_at >= window_start(now), *_filter_clauses(filters))
+        .where(*_window_clauses(now, horizon_days), *_filter_clauses(filters))
         .order_by(Event.starts_at, Event.id)
     )
     if branch_id is not None:

@@ -6,7 +6,13 @@ LAST-MODIFIED are the event's stored update time; SEQUENCE is the one the events
 
 Serializing a VEVENT with icalendar is the expensive part, so each event's VEVENT text is kept in
 a process-local cache keyed by everything it is made of (the event's id, update time, SEQUENCE
-and every field it shows, the venue's and branch's names, BASE_URL and the labels). Comparing
+and every field it shows, the venue's and branch's names, BASE_URL, the UID domain and the
+labels).
+
+UIDs are ``event-<id>@<UID_DOMAIN>``: the domain is recorded once (see ``config.py``), never read
+from BASE_URL, so moving the site does not duplicate every event in subscribers' calendars. Each
+zone's VTIMEZONE is one fixed block (transitions from 2000 to 2040), whatever the events: some
+readers (vobject among them) keep the first definition of a TZID they see. Comparing
 those values costs microseconds; a feed rebuilt after one event changed serializes only that
 event again.
 """
@@ -21,7 +27,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
-from icalendar import Calendar, Timezone, vCalAddress, vDuration
+from icalendar import Calendar, Timezone, vDuration
 from icalendar import Event as VEvent
 
 from ..caches import LockedCache
@@ -61,24 +67,30 @@ def host_of(base_url: str) -> str:
     return urlsplit(base_url).hostname or "localhost"
 
 
-def event_uid(event_id: int, base_url: str) -> str:
-    """Stable across builds and processes: ``event-<id>@<host of BASE_URL>``."""
-    return f"event-{event_id}@{host_of(base_url)}"
+def event_uid(event_id: int, uid_domain: str) -> str:
+    """Stable across builds, processes and changes of BASE_URL: ``event-<id>@<UID_DOMAIN>``."""
+    return f"event-{event_id}@{uid_domain}"
 
 
 def event_url(event_id: int, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/events/{event_id}"
 
 
-def event_location(event: Event) -> str:
-    parts = [event.venue.name, event.branch.name, event.branch.address]
+def event_location(event: Event, language: str | None = None) -> str:
+    """Room, branch and address, the names in ``language`` where translated."""
+    parts = [
+        localized(event.venue, "name", language),
+        localized(event.branch, "name", language),
+        localized(event.branch, "address", language),
+    ]
     return ", ".join(clean_text(part).strip() for part in parts if part and part.strip())
 
 
-def _vevent(event: Event, base_url: str, labels: Labels) -> VEvent:
+def vevent_component(event: Event, base_url: str, uid_domain: str, labels: Labels) -> VEvent:
+    """The event's VEVENT as feeds show it (callers may change it before serializing)."""
     zone = ZoneInfo(event.branch.timezone)
     component = VEvent()
-    component.add("UID", event_uid(event.id, base_url))
+    component.add("UID", event_uid(event.id, uid_domain))
     component.add("DTSTAMP", event.updated_at.astimezone(UTC))
     component.add("LAST-MODIFIED", event.updated_at.astimezone(UTC))
     component.add("CREATED", event.created_at.astimezone(UTC))
@@ -89,7 +101,7 @@ def _vevent(event: Event, base_url: str, labels: Labels) -> VEvent:
     description = plain_text(localized(event, "description", labels.language))
     if description:
         component.add("DESCRIPTION", description)
-    component.add("LOCATION", event_location(event))
+    component.add("LOCATION", event_location(event, labels.language))
     component.add("CATEGORIES", [labels.category(event.category), labels.audience(event.audience)])
     component.add("URL", event_url(event.id, base_url))
     component.add("STATUS", "CANCELLED" if event.status == STATUS_CANCELLED else "CONFIRMED")
@@ -101,9 +113,9 @@ def _vevent(event: Event, base_url: str, labels: Labels) -> VEvent:
 vevent_cache: LockedCache[bytes] = LockedCache(LRUCache(VEVENT_CACHE_SIZE))
 
 
-def vevent_bytes(event: Event, base_url: str, labels: Labels) -> bytes:
+def vevent_bytes(event: Event, base_url: str, uid_domain: str, labels: Labels) -> bytes:
     """The event's serialized VEVENT, from the cache while nothing it shows has changed."""
-    venue, branch = event.venue, event.branch
+    branch = event.branch
     key = (
         event.id,
         event.updated_at,
@@ -116,62 +128,58 @@ def vevent_bytes(event: Event, base_url: str, labels: Labels) -> bytes:
         localized(event, "description", labels.language),
         event.category,
         event.audience,
-        venue.name,
-        branch.name,
-        branch.address,
+        event_location(event, labels.language),
         branch.timezone,
         base_url,
+        uid_domain,
         labels.cache_key(),
     )
     cached = vevent_cache.get(key)
     if cached is None:
-        cached = _vevent(event, base_url, labels).to_ical()
+        cached = vevent_component(event, base_url, uid_domain, labels).to_ical()
         vevent_cache.put(key, cached)
     return cached
 
 
-@lru_cache(maxsize=256)
-def _vtimezone_bytes(tzid: str, first: date, last: date) -> bytes:
-    """A VTIMEZONE whose transitions cover ``first`` to ``last`` only.
+# Every VTIMEZONE covers the same fixed span, so a zone is the same block in every response.
+ZONE_FIRST = date(2000, 1, 1)
+ZONE_LAST = date(2040, 1, 1)
 
-    Each observance also lists its own DTSTART as an RDATE: RFC 5545 counts DTSTART as the
-    first onset anyway, but some readers (the ``ical`` library among them) only expand
+
+@lru_cache(maxsize=64)
+def vtimezone_bytes(tzid: str) -> bytes:
+    """The zone's VTIMEZONE, its transitions spanning ZONE_FIRST to ZONE_LAST.
+
+    The COMMENT icalendar writes about that span is dropped: RFC 5545 allows none directly in a
+    VTIMEZONE. Each observance also lists its own DTSTART as an RDATE: RFC 5545 counts DTSTART
+    as the first onset anyway, but some readers (the ``ical`` library among them) only expand
     RRULE and RDATE, and would otherwise find no observance at all for a zone without DST.
     """
-    timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    timezone = Timezone.from_tzid(tzid, first_date=ZONE_FIRST, last_date=ZONE_LAST)
+    timezone.pop("COMMENT", None)
     for observance in timezone.subcomponents:
         if "RRULE" not in observance:
             observance.add("RDATE", observance.DTSTART)
     return timezone.to_ical()
 
 
-def vtimezones(events: Iterable[Event]) -> bytes:
-    """One compact VTIMEZONE per zone used, its transitions spanning only the events' dates.
+def vtimezones(events: Iterable[Event], default_zone: str | None = None) -> bytes:
+    """One VTIMEZONE per zone the events use; ``default_zone``'s when there are no events.
 
-    The span is widened to whole months (and a year past the last event) so that it rarely
-    changes and the serialized zone can be reused.
+    RFC 5545 asks for at least one component in a calendar: an empty feed still carries its
+    zone, which every reader accepts.
     """
-    spans: dict[str, tuple[date, date]] = {}
-    for event in events:
-        zone = event.branch.timezone
-        first = event.starts_at.astimezone(ZoneInfo(zone)).date()
-        last = event.ends_at.astimezone(ZoneInfo(zone)).date()
-        if zone in spans:
-            first, last = min(first, spans[zone][0]), max(last, spans[zone][1])
-        spans[zone] = (first, last)
-    parts = []
-    for zone in sorted(spans):
-        first, last = spans[zone]
-        parts.append(
-            _vtimezone_bytes(zone, date(first.year, first.month, 1), date(last.year + 2, 1, 1))
-        )
-    return b"".join(parts)
+    zones = sorted({event.branch.timezone for event in events})
+    if not zones and default_zone:
+        zones = [default_zone]
+    return b"".join(vtimezone_bytes(zone) for zone in zones)
 
 
-_END = b"END:VCALENDAR\r\n"
+END = b"END:VCALENDAR\r\n"
 
 
-def _calendar_head(name: str | None, method: str | None) -> bytes:
+def calendar_head(name: str | None, method: str | None) -> bytes:
+    """VCALENDAR's properties, without END:VCALENDAR (join components and ``END`` after it)."""
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", PRODID)
@@ -183,36 +191,30 @@ def _calendar_head(name: str | None, method: str | None) -> bytes:
         calendar.add("REFRESH-INTERVAL", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
         calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
     head = calendar.to_ical()
-    assert head.endswith(_END)
-    return head[: -len(_END)]
+    assert head.endswith(END)
+    return head[: -len(END)]
 
 
 def build_feed(
-    events: Sequence[Event], *, name: str, base_url: str, labels: Labels | None = None
+    events: Sequence[Event],
+    *,
+    name: str,
+    base_url: str,
+    uid_domain: str,
+    labels: Labels | None = None,
+    default_zone: str | None = None,
 ) -> bytes:
     """A subscription feed (no METHOD) of ``events``, in the order given.
 
-    Each event must have its branch and venue loaded.
+    Each event must have its branch and venue loaded. ``default_zone`` is the zone shown when
+    there is no event (a feed is never an empty calendar).
     """
     labels = labels or Labels()
     return b"".join(
         [
-            _calendar_head(name, None),
-            vtimezones(events),
-            *(vevent_bytes(event, base_url, labels) for event in events),
-            _END,
+            calendar_head(name, None),
+            vtimezones(events, default_zone),
+            *(vevent_bytes(event, base_url, uid_domain, labels) for event in events),
+            END,
         ]
-    )
-
-
-def build_event_invitation(
-    event: Event, base_url: str, labels: Labels | None = None, organizer_name: str | None = None
-) -> bytes:
-    """The .ics attached to mail: METHOD:PUBLISH, a no-reply ORGANIZER and no ATTENDEE."""
-    component = _vevent(event, base_url, labels or Labels())
-    organizer = vCalAddress(f"mailto:no-reply@{host_of(base_url)}")
-    organizer.params["CN"] = clean_text(organizer_name or event.branch.name)
-    component.add("ORGANIZER", organizer)
-    return b"".join(
-        [_calendar_head(None, "PUBLISH"), vtimezones([event]), component.to_ical(), _END]
     )

@@ -27,7 +27,8 @@ from ..security import hash_token, registration_manage_token
 from ..timeutil import format_local_date, format_local_time
 from ..urls import absolute_url
 from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGES
-from .ical import Labels, build_event_invitation
+from .ical import Labels
+from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
 from .mail_message import clean_header_text
 
 REGISTERED = "registered"
@@ -48,8 +49,12 @@ SUBJECTS = {
     REMINDER: _l("Still coming? %(title)s"),
 }
 KINDS = tuple(SUBJECTS)
-# Mails that put the event into the visitor's calendar carry it as event.ics.
-ICS_KINDS = frozenset({REGISTERED, PROMOTED, EVENT_MOVED})
+# Mails that put the event into the visitor's calendar, or update it there, carry it as
+# event.ics (METHOD:PUBLISH, for a confirmed registration); mails that end a registration, or
+# the event, take it out again (METHOD:CANCEL, whatever the registration's state).
+PUBLISH_KINDS = frozenset({REGISTERED, PROMOTED, EVENT_MOVED})
+CANCEL_KINDS = frozenset({CANCELLED_BY_VISITOR, EVENT_CANCELLED})
+ICS_KINDS = PUBLISH_KINDS | CANCEL_KINDS
 
 
 def new_message_id() -> str:
@@ -74,18 +79,28 @@ def recover_manage_token(registration: Registration) -> str | None:
     return token if hash_token(token) == registration.token_hash else None
 
 
-def invitation_ics(event: Event, language: str) -> str:
-    """The event as a METHOD:PUBLISH calendar file, labelled in ``language``."""
-    labels = Labels(
-        language=language,
-        categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
-        audiences={key: str(label) for key, label in AUDIENCE_LABELS.items()},
-    )
-    return build_event_invitation(
-        event,
-        current_app.config["BASE_URL"],
-        labels,
-        organizer_name=localized(event.branch, "name", language),
+def calendar_method(kind: str, registration: Registration) -> str | None:
+    """The METHOD of the calendar part a mail of ``kind`` carries, or None for no part."""
+    if kind in CANCEL_KINDS:
+        return CANCEL
+    if kind in PUBLISH_KINDS and registration.status == STATUS_CONFIRMED:
+        return PUBLISH
+    return None
+
+
+def invitation_ics(registration: Registration, language: str, method: str = PUBLISH) -> str:
+    """The registration as a calendar file with ``method``, labelled in ``language``."""
+    return build_registration_calendar(
+        registration,
+        base_url=current_app.config["BASE_URL"],
+        uid_domain=current_app.config["UID_DOMAIN"],
+        labels=Labels(
+            language=language,
+            categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
+            audiences={key: str(label) for key, label in AUDIENCE_LABELS.items()},
+        ),
+        method=method,
+        organizer_name=localized(registration.event.branch, "name", language),
     ).decode("utf-8")
 
 
@@ -141,7 +156,7 @@ def enqueue(
     Returns None when there is nobody to write to (a walk-in without an address) or when a mail
     with the same ``dedupe_key`` exists already. ``token`` (the manage token, given when the
     registration is made, else computed again where it can be) puts the manage link into the
-    mail. Mails that put the event into the visitor's calendar carry it as event.ics.
+    mail. Mails of ICS_KINDS carry the registration's calendar entry as event.ics.
     """
     if kind not in SUBJECTS:
         raise ValueError(f"unknown mail kind: {kind!r}")
@@ -158,11 +173,8 @@ def enqueue(
     token = token or recover_manage_token(registration)
     with force_locale(language):
         rendered = render_mail(kind, registration, language, token)
-        invitation = (
-            invitation_ics(registration.event, language)
-            if kind in ICS_KINDS and registration.status == STATUS_CONFIRMED
-            else None
-        )
+        method = calendar_method(kind, registration)
+        invitation = invitation_ics(registration, language, method) if method else None
     message = OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key,

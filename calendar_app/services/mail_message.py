@@ -17,6 +17,7 @@ from ..models import OutboxMessage
 
 # As iMIP (RFC 6047) asks: the MIME method matches the METHOD inside the file.
 ICS_CONTENT_TYPE = 'text/calendar; charset="utf-8"; method=PUBLISH'
+_ICS_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 # UTF-8 bytes per RFC 2047 encoded word: 52 or 72 characters once encoded (75 at most).
 SUBJECT_WORD_BYTES = 30
 NAME_WORD_BYTES = 45
@@ -87,6 +88,13 @@ def format_address(name: str, address: str) -> str:
     return f"{encode_words(name, NAME_WORD_BYTES)}\r\n <{address}>"
 
 
+def ics_content_type(ics: str) -> str:
+    """The attachment's Content-Type, its ``method`` that of the file (PUBLISH if it has none)."""
+    found = _ICS_METHOD.search(ics)
+    method = found.group(1) if found else "PUBLISH"
+    return f'text/calendar; charset="utf-8"; method={method}'
+
+
 def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     """The MIME message for an outbox row, from ``sender`` (``MAIL_DEFAULT_SENDER``).
 
@@ -104,7 +112,8 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
         )
         ics = mail.get_payload()[-1]
         del ics["Content-Type"]
-        ics.set_raw("Content-Type", ICS_CONTENT_TYPE)  # the policy would quote "PUBLISH"
+        # The policy would quote the method.
+        ics.set_raw("Content-Type", ics_content_type(message.ics_attachment))
     # Set after the parts, which would otherwise take Content-Language along into the first one.
     # The encoded words are stored as written: the policy would fold them again (see above).
     mail.set_raw("Subject", encode_words(clean_header_text(message.subject, 400)))
