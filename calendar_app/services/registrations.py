@@ -167,8 +167,13 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
     return promoted
 
 
-def cancel(registration: Registration, now: datetime) -> list[Registration]:
-    """Cancel a registration and promote the waitlist; returns the registrations promoted."""
+def cancel(
+    registration: Registration, now: datetime, *, mail_kind: str = mail.CANCELLED_BY_VISITOR
+) -> list[Registration]:
+    """Cancel a registration and promote the waitlist; returns the registrations promoted.
+
+    ``mail_kind`` is the mail that tells the party (by default: cancelled as they asked).
+    """
     if registration.booking_id is not None:
         return course_bookings.cancel_booking(registration, now)
     event = lock_event(registration.event_id)
@@ -179,7 +184,7 @@ def cancel(registration: Registration, now: datetime) -> list[Registration]:
     registration.cancelled_at = now
     registration.updated_at = now
     db.session.flush()
-    mail.enqueue(mail.CANCELLED_BY_VISITOR, registration, now)
+    mail.enqueue(mail_kind, registration, now)
     return promote_waitlist(event, now)
 
 
