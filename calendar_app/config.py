@@ -12,7 +12,7 @@ from flask import Flask
 from .vocabulary import DEFAULT_TIMEZONE
 
 BOOLEAN_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
-INTEGER_KEYS = ("MAIL_PORT", "PERSONAL_DATA_RETENTION_DAYS")
+INTEGER_KEYS = ("MAIL_PORT", "PERSONAL_DATA_RETENTION_DAYS", "NO_SHOW_LIMIT")
 STRING_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
@@ -69,6 +69,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "EVENTS_PER_PAGE": 20,
         "PERSONAL_DATA_RETENTION_DAYS": 365,
+        "NO_SHOW_LIMIT": 0,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
 

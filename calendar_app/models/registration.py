@@ -63,6 +63,9 @@ class Registration(db.Model):
     # Attendance confirmation: when the party was asked, and when it said it is coming.
     attendance_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the address is purged from a no-show, its keyed HMAC (security.address_digest) stays
+    # for the twelve months of the no-show history; None otherwise.
+    address_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     # A whole-series booking is one row per occurrence, all with the id of the first (the lead,
     # which holds the manage token); None for a registration for one event.
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))

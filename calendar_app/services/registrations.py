@@ -32,7 +32,7 @@ from ..models.registration import (
     STATUS_WAITLISTED,
 )
 from ..security import hash_token
-from . import course_bookings, mail
+from . import course_bookings, mail, no_shows
 from .errors import Conflict, InvalidInput
 from .registration_rules import (
     RegistrationResult,
@@ -102,6 +102,7 @@ def register(
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
     check_address_is_new([event.id], address_key)
+    no_shows.check_limit(address_key, source, now)
     count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
     registration = new_row(

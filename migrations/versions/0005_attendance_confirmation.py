@@ -1,4 +1,4 @@
-"""Attendance confirmation (who was asked, who confirmed) and purgeable names.
+"""Attendance confirmation (who was asked, who confirmed), purgeable names, no-show digests.
 
 Revision ID: 0005
 Revises: 0004
@@ -24,6 +24,8 @@ def upgrade() -> None:
             sa.Column("attendance_confirmed_at", UTCDateTime(timezone=True), nullable=True)
         )
         batch.alter_column("name", existing_type=sa.String(200), nullable=True)
+        batch.add_column(sa.Column("address_digest", sa.String(64), nullable=True))
+        batch.create_index("ix_registrations_address_digest", ["address_digest"])
 
 
 def downgrade() -> None:
@@ -31,6 +33,8 @@ def downgrade() -> None:
     op.execute("UPDATE registrations SET name = '' WHERE name IS NULL")
     with op.batch_alter_table("registrations") as batch:
         batch.alter_column("name", existing_type=sa.String(200), nullable=False)
+        batch.drop_index("ix_registrations_address_digest")
+        batch.drop_column("address_digest")
         batch.drop_column("attendance_confirmed_at")
         batch.drop_column("attendance_asked_at")
     with op.batch_alter_table("events") as batch:
