@@ -314,3 +314,24 @@ def test_the_staff_list_and_roster_show_who_confirmed(app, client):
     roster = text_of(client.get(f"/staff/events/{world['event_a']}/roster"))
     assert "Келе ме?" in roster or "Coming?" in roster
     assert roster.count("badge badge-open") >= 1
+
+
+def test_a_late_registration_is_not_asked_and_counts_as_confirmed(event):
+    silent, _token = make_registration(event, seats=1)
+    db.session.commit()
+    assert run(NOW) == (1, [])
+    late = registrations.register(
+        event.id,
+        name="Late",
+        email="late@example.kz",
+        seats=1,
+        language="en",
+        source="api",
+        now=NOW + HOUR,
+    ).registration
+    db.session.commit()
+    assert run(NOW + 2 * HOUR) == (0, [])
+    assert confirmation.is_confirmed(fresh(late)) and not confirmation.is_confirmed(fresh(silent))
+    asked, cancelled = run(DEADLINE)
+    assert [r.id for r in cancelled] == [silent.id] and fresh(late).status == "confirmed"
+    assert [m.registration_id for m in mails(mail.ATTENDANCE_CHECK)] == [silent.id]

@@ -92,8 +92,9 @@ def confirm(registration: Registration, now: datetime) -> Registration:
     return registration
 
 
-def _events_to_check(now: datetime, *, asked: bool) -> list[Event]:
-    """Scheduled events that ask for confirmation and may be due, locked in id order."""
+def _events_to_check(now: datetime, *, asked: bool, within: timedelta) -> list[Event]:
+    """Scheduled events that ask for confirmation and whose deadline may fall before
+    ``now + within``, locked in id order."""
     marker = Event.attendance_asked_at
     return list(
         db.session.execute(
@@ -103,7 +104,7 @@ def _events_to_check(now: datetime, *, asked: bool) -> list[Event]:
                 Event.confirm_attendance_hours.is_not(None),
                 marker.is_not(None) if asked else marker.is_(None),
                 Event.ends_at > now,
-                Event.starts_at <= now + 2 * _LONGEST_NOTICE,
+                Event.starts_at <= now + within + _LONGEST_NOTICE,
             )
             .order_by(Event.id)
             .with_for_update(of=Event)
@@ -133,7 +134,7 @@ def ask_for_confirmation(now: datetime, within: timedelta) -> int:
     Each event is asked once; returns how many mails were queued. The caller commits.
     """
     queued = 0
-    for event in _events_to_check(now, asked=False):
+    for event in _events_to_check(now, asked=False, within=within):
         limit = deadline(event)
         if limit is None or not now < limit <= now + within:
             continue
@@ -157,7 +158,7 @@ def cancel_unconfirmed(now: datetime) -> list[Registration]:
     Returns the cancelled registrations. The caller commits.
     """
     cancelled: list[Registration] = []
-    for event in _events_to_check(now, asked=True):
+    for event in _events_to_check(now, asked=True, within=timedelta(0)):
         limit = deadline(event)
         if limit is None or now < limit:
             continue
