@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import click
 from flask import Flask, current_app
 
 from .database import unit_of_work
 from .timeutil import utcnow
+
+
+class MomentType(click.ParamType):
+    """An ISO 8601 moment; without an offset it is taken as UTC."""
+
+    name = "ISO8601"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date and time", param, ctx)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+NOW_OPTION = click.option(
+    "--now",
+    type=MomentType(),
+    default=None,
+    help="Act as if it were this moment (ISO 8601), for planning and tests.",
+)
 
 
 def register_cli(app: Flask) -> None:
@@ -48,14 +74,41 @@ def register_cli(app: Flask) -> None:
         type=click.FloatRange(min=0, min_open=True, max=24 * 31),
         default=24.0,
         show_default=True,
-        help="Remind registrants of events starting within this many hours.",
+        help="Remind registrants of events starting (or asking to confirm) within this many hours.",
     )
-    def send_reminders_command(within_hours: float) -> None:
-        """Queue one reminder per confirmed registration of events starting soon (once each)."""
-        from datetime import timedelta
-
+    @NOW_OPTION
+    def send_reminders_command(within_hours: float, now: datetime | None) -> None:
+        """Queue reminders and "still coming?" asks (once each); cancel parties silent past the
+        deadline to confirm, promoting the waitlist."""
+        from .services import attendance_confirmation
         from .services.reminders import queue_reminders
 
+        moment = now or utcnow()
+        within = timedelta(hours=within_hours)
         with unit_of_work():
-            queued = queue_reminders(utcnow(), timedelta(hours=within_hours))
+            queued = queue_reminders(moment, within)
+            asked = attendance_confirmation.ask_for_confirmation(moment, within)
+            cancelled = attendance_confirmation.cancel_unconfirmed(moment)
+            _due_at_once(now)
         click.echo(f"{queued} reminders queued.")
+        click.echo(f"{asked} attendance confirmations requested.")
+        click.echo(f"{len(cancelled)} unconfirmed registrations cancelled.")
+
+    @app.cli.command("purge-personal-data")
+    @NOW_OPTION
+    def purge_personal_data_command(now: datetime | None) -> None:
+        """Remove names and addresses of registrations for events that ended long ago."""
+        from .services.personal_data import purge_personal_data
+
+        days = int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+        with unit_of_work():
+            purged = purge_personal_data(now or utcnow(), timedelta(days=days))
+        click.echo(f"Names and addresses removed from {purged} registrations.")
+
+
+def _due_at_once(now: datetime | None) -> None:
+    """Mail queued for a planned ``--now`` is due at once, not at that moment."""
+    from .services import mail
+
+    if now is not None:
+        mail.make_due_at_once(now, utcnow())

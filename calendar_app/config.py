@@ -13,7 +13,7 @@ from flask import Flask
 from .vocabulary import DEFAULT_TIMEZONE
 
 BOOLEAN_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
-INTEGER_KEYS = ("MAIL_PORT", "FEED_HORIZON_DAYS")
+INTEGER_KEYS = ("MAIL_PORT", "FEED_HORIZON_DAYS", "PERSONAL_DATA_RETENTION_DAYS", "NO_SHOW_LIMIT")
 STRING_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
@@ -72,6 +72,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "EVENTS_PER_PAGE": 20,
         "FEED_HORIZON_DAYS": 60,
         "UID_DOMAIN": "",
+        "PERSONAL_DATA_RETENTION_DAYS": 365,
+        "NO_SHOW_LIMIT": 0,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
 

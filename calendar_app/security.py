@@ -37,6 +37,14 @@ def derived_token(secret_key: str, *parts: object) -> str:
     return base64.urlsafe_b64encode(digest[:TOKEN_BYTES]).decode("ascii")
 
 
+def address_digest(address_key: str) -> str:
+    """A keyed HMAC of a normalised address: the same address always gives the same value, yet
+    without ``SECRET_KEY`` the value leads back to no address (the no-show history)."""
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    message = ("address\x1f" + address_key).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def registration_manage_token(registration: Registration) -> str:
     """The manage token of a registration that has its id, under this app's SECRET_KEY."""
     return derived_token(

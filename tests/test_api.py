@@ -139,6 +139,7 @@ def test_every_documented_answer_matches_the_openapi_document(app, client, event
         "seats": 1,
         "waitlist_position": 1,
         "event_id": events["open"],
+        "attendance_confirmed": False,
     }
     api.check(client.get(f"/api/v1/registrations/{waiting['token'][:-2]}"), one, "get")
     cancelled = api.check(client.delete(f"/api/v1/registrations/{created['token']}"), one, "delete")

@@ -73,6 +73,24 @@ def test_migrations_upgrade_and_downgrade_with_data_in_place(scratch_app):
         )
         with db.engine.connect() as connection:  # the models and the migrated schema agree
             assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+        assert {"attendance_asked_at", "attendance_confirmed_at", "address_digest"} <= columns(
+            "registrations"
+        )
+        assert "attendance_asked_at" in columns("events")
+        # The purge leaves registrations without a name or an address; a downgrade keeps them.
+        db.session.execute(
+            text(
+                "UPDATE registrations SET name = NULL, email = NULL, email_normalized = NULL,"
+                " attendance_confirmed_at = :now"
+            ),
+            TIMES,
+        )
+        db.session.commit()
+        downgrade(directory=MIGRATIONS, revision="0004")
+        assert "attendance_confirmed_at" not in columns("registrations")
+        assert db.session.execute(text("SELECT name, seats FROM registrations")).one() == ("", 2)
+        db.session.commit()
+        upgrade(directory=MIGRATIONS)
 
         downgrade(directory=MIGRATIONS, revision="0002")
         assert "confirm_attendance_hours" not in columns("events")

@@ -246,6 +246,7 @@ def test_the_registrations_list_in_roster_order_in_constant_queries(
         "status": "confirmed",
         "checked_in": False,
         "waitlist_position": None,
+        "attendance_confirmed": False,
     }
     with count_queries() as few:
         client.get(url, headers=mine)

@@ -251,7 +251,7 @@ def test_markdown_descriptions_are_rendered_and_sanitised(app, client, staff_bra
         assert db.session.execute(select(Event.description)).scalar_one() == description
 
 
-def test_the_edit_form_keeps_what_it_does_not_show(app, client, staff_branches):
+def test_the_form_sets_and_clears_the_attendance_confirmation(app, client, staff_branches):
     with app.app_context():
         event = make_event(
             db.session.get(Branch, staff_branches["branch"]),
@@ -261,10 +261,19 @@ def test_the_edit_form_keeps_what_it_does_not_show(app, client, staff_branches):
         )
         db.session.commit()
         event_id = event.id
-    response = client.post(
-        f"/staff/events/{event_id}/edit", data=form(staff_branches, title="Renamed")
-    )
-    assert response.status_code == 302
+    page = client.get(f"/staff/events/{event_id}/edit").get_data(as_text=True)
+    assert 'name="confirm_attendance_hours"' in page and 'value="48"' in page
+    assert "their seats go to the waitlist" in page  # the option is explained beside it
+    edit = f"/staff/events/{event_id}/edit"
+    changes = {"title": "Renamed", "confirm_attendance_hours": "48"}
+    assert client.post(edit, data=form(staff_branches, **changes)).status_code == 302
     with app.app_context():
         event = db.session.get(Event, event_id)
         assert event.title == "Renamed" and event.confirm_attendance_hours == 48
+    response = client.post(edit, data=form(staff_branches, confirm_attendance_hours="0"))
+    assert response.status_code == 422 and "from 1 to 720" in response.get_data(as_text=True)
+    assert (
+        client.post(edit, data=form(staff_branches, confirm_attendance_hours="")).status_code == 302
+    )
+    with app.app_context():
+        assert db.session.get(Event, event_id).confirm_attendance_hours is None

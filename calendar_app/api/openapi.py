@@ -10,6 +10,13 @@ from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES
 from .event_schema import REQUIRED
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
+_ATTENDANCE_CONFIRMED = {
+    "type": "boolean",
+    "description": (
+        "Whether a confirmed party has confirmed it is coming (events that ask for it), or was "
+        "seated after the others were asked; false for waiting and cancelled parties."
+    ),
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -225,10 +232,14 @@ _SCHEMAS: dict[str, Any] = {
                         "status",
                         "checked_in",
                         "waitlist_position",
+                        "attendance_confirmed",
                     ],
                     "properties": {
                         "id": {"type": "integer"},
-                        "name": {"type": "string"},
+                        "name": {
+                            "type": ["string", "null"],
+                            "description": "null once the personal data has been purged.",
+                        },
                         "email": {
                             "type": ["string", "null"],
                             "description": "null for walk-ins who gave none.",
@@ -237,6 +248,7 @@ _SCHEMAS: dict[str, Any] = {
                         "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
                         "checked_in": {"type": "boolean"},
                         "waitlist_position": {**_NULLABLE_INT, "minimum": 1},
+                        "attendance_confirmed": _ATTENDANCE_CONFIRMED,
                     },
                 },
             }
@@ -284,12 +296,13 @@ _SCHEMAS: dict[str, Any] = {
     "Registration": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["status", "seats", "waitlist_position", "event_id"],
+        "required": ["status", "seats", "waitlist_position", "event_id", "attendance_confirmed"],
         "properties": {
             "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
             "seats": {"type": "integer", "minimum": 1},
             "waitlist_position": {**_NULLABLE_INT, "minimum": 1},
             "event_id": {"type": "integer"},
+            "attendance_confirmed": _ATTENDANCE_CONFIRMED,
         },
     },
     "Cancelled": {

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from ..database import unit_of_work
 from ..extensions import db
 from ..models import Event, Registration, Venue
-from ..services import attendance, permissions, registrations
+from ..services import attendance, attendance_confirmation, permissions, registrations
 from ..services.catalog import MAX_DATABASE_ID, get_event
 from ..services.errors import InvalidInput
 from ..services.events import cancel_event, create_event, event_data, update_event
@@ -102,7 +102,8 @@ def staff_cancel_event(event_id: int) -> Response:
 @bp.get("/staff/events/<int:event_id>/registrations")
 def staff_registrations(event_id: int) -> Any:
     """Confirmed parties (by name, as on the roster), then the waitlist in its order."""
-    roster = attendance.roster(_event(event_id).id)
+    event = _event(event_id)
+    roster = attendance.roster(event.id)
     rows = [(registration, None) for registration in roster.confirmed] + [
         (registration, position) for position, registration in enumerate(roster.waitlist, 1)
     ]
@@ -116,6 +117,9 @@ def staff_registrations(event_id: int) -> Any:
                     "seats": registration.seats,
                     "status": registration.status,
                     "checked_in": registration.checked_in_at is not None,
+                    "attendance_confirmed": attendance_confirmation.is_confirmed(
+                        registration, event
+                    ),
                     "waitlist_position": position,
                 }
                 for registration, position in rows

@@ -13,7 +13,7 @@ from ..localization import current_language, localized
 from ..models import Branch, Registration
 from ..models.registration import SOURCE_API, STATUS_CANCELLED
 from ..ratelimits import api_limit, registration_limit
-from ..services import catalog, registrations
+from ..services import attendance_confirmation, catalog, registrations
 from ..services.errors import InvalidInput
 from ..services.registration_rules import RegistrationResult
 from ..services.seats import Availability, availability
@@ -74,6 +74,7 @@ def registration_json(registration: Registration) -> dict[str, Any]:
         "seats": registration.seats,
         "waitlist_position": registrations.waitlist_position(registration),
         "event_id": registration.event_id,
+        "attendance_confirmed": attendance_confirmation.is_confirmed(registration),
     }
 
 

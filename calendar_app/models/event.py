@@ -60,6 +60,8 @@ class Event(db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Hours before the start by which confirmed parties must confirm they are coming; None: off.
     confirm_attendance_hours: Mapped[int | None]
+    # When the confirmed parties were asked to confirm (once per event); None: not yet.
+    attendance_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default=STATUS_SCHEDULED)
     sequence: Mapped[int] = mapped_column(default=0)
     headcount: Mapped[int | None]

@@ -43,7 +43,8 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
-    name: Mapped[str] = mapped_column(String(200))
+    # None once the personal data of a long-past event has been purged (so is the address).
+    name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     email_normalized: Mapped[str | None] = mapped_column(String(254))
     seats: Mapped[int]
@@ -59,6 +60,12 @@ class Registration(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Attendance confirmation: when the party was asked, and when it said it is coming.
+    attendance_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the address is purged from a no-show, its keyed HMAC (security.address_digest) stays
+    # for the twelve months of the no-show history; None otherwise.
+    address_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     # A whole-series booking is one row per occurrence, all with the id of the first (the lead,
     # which holds the manage token); None for a registration for one event.
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))

@@ -7,3 +7,4 @@ bp = Blueprint("public", __name__)
 from . import feeds  # noqa: E402,F401,I001
 from . import pages  # noqa: E402,F401,I001
 from . import registration  # noqa: E402,F401,I001
+from . import attendance  # noqa: E402,F401,I001

@@ -30,7 +30,7 @@ from ..localization import current_language, localized
 from ..models import Event, Registration
 from ..models.registration import SOURCE_WEB, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..ratelimits import registration_limit
-from ..services import catalog, course_bookings, registrations, series
+from ..services import attendance_confirmation, catalog, course_bookings, registrations, series
 from ..services.errors import Conflict, InvalidInput
 from ..services.registration_rules import checkin_code_for
 from ..services.seats import Availability, availability
@@ -200,6 +200,7 @@ def manage_registration(token: str) -> Any:
         ics_url=_ics_url(token) if active else None,
         qr_svg=checkin_qr_svg(token) if registration.status == STATUS_CONFIRMED else None,
         can_cancel=active and utcnow() < event.ends_at,
+        awaits_confirmation=attendance_confirmation.awaits_confirmation(registration, utcnow()),
     )
 
 

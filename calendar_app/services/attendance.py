@@ -54,7 +54,7 @@ def roster(event_id: int) -> Roster:
 
 
 def _by_name(registration: Registration) -> tuple[str, int]:
-    return (registration.name.casefold(), registration.id)
+    return ((registration.name or "").casefold(), registration.id)
 
 
 def set_headcount(event: Event, headcount: int, now: datetime) -> Event:
@@ -96,7 +96,7 @@ def roster_csv(event: Event, data: Roster) -> bytes:
         (
             (
                 _("confirmed") if position is None else _("waitlisted"),
-                registration.name,
+                registration.name or "",
                 registration.email or "",
                 registration.seats,
                 local(registration.created_at),

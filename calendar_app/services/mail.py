@@ -9,14 +9,14 @@ committed one is never lost. Nothing is sent inside a web request: ``outbox_work
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..localization import localized
@@ -38,6 +38,8 @@ CANCELLED_BY_VISITOR = "cancelled_by_visitor"
 EVENT_CANCELLED = "event_cancelled"
 EVENT_MOVED = "event_moved"
 REMINDER = "reminder"
+ATTENDANCE_CHECK = "attendance_check"
+ATTENDANCE_LAPSED = "attendance_lapsed"
 
 SUBJECTS = {
     REGISTERED: _l("Your seats are confirmed: %(title)s"),
@@ -47,6 +49,8 @@ SUBJECTS = {
     EVENT_CANCELLED: _l("Event cancelled: %(title)s"),
     EVENT_MOVED: _l("Event changed: %(title)s"),
     REMINDER: _l("Still coming? %(title)s"),
+    ATTENDANCE_CHECK: _l("Please confirm you are coming: %(title)s"),
+    ATTENDANCE_LAPSED: _l("Not confirmed, your seats have gone to others: %(title)s"),
 }
 KINDS = tuple(SUBJECTS)
 # Mails that put the event into the visitor's calendar, or update it there, carry it as
@@ -118,6 +122,11 @@ def render_mail(
     event: Event = registration.event
     branch = event.branch
     title = localized(event, "title", language)
+    deadline = (
+        event.starts_at - timedelta(hours=event.confirm_attendance_hours)
+        if event.confirm_attendance_hours is not None
+        else None
+    )
     context = {
         "kind": kind,
         "registration": registration,
@@ -132,6 +141,9 @@ def render_mail(
         "end_time": format_local_time(event.ends_at, branch.timezone),
         "event_url": absolute_url(f"/events/{event.id}"),
         "manage_url": manage_url(token) if token else None,
+        "confirm_url": manage_url(token) + "/confirm" if token else None,
+        "deadline_date": format_local_date(deadline, branch.timezone) if deadline else None,
+        "deadline_time": format_local_time(deadline, branch.timezone) if deadline else None,
         "home_url": absolute_url("/"),
         "language": language,
     }
@@ -196,6 +208,24 @@ def enqueue(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def make_due_at_once(created_at: datetime, due: datetime) -> int:
+    """Mail written at ``created_at`` (a planned moment, ``--now``) becomes due at ``due``.
+
+    Commands run with ``--now`` queue mail that should go out at once, not at that moment.
+    """
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OUTBOX_PENDING,
+            OutboxMessage.created_at == created_at,
+            OutboxMessage.next_attempt_at > due,
+        )
+        .values(next_attempt_at=due)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def notify_registrants(event: Event, kind: str, now: datetime) -> int:

@@ -32,7 +32,7 @@ from ..models.registration import (
     STATUS_WAITLISTED,
 )
 from ..security import hash_token
-from . import course_bookings, mail
+from . import course_bookings, mail, no_shows
 from .errors import Conflict, InvalidInput
 from .registration_rules import (
     RegistrationResult,
@@ -102,6 +102,7 @@ def register(
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
     check_address_is_new([event.id], address_key)
+    no_shows.check_limit(address_key, source, now)
     count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
     registration = new_row(
@@ -167,8 +168,13 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
     return promoted
 
 
-def cancel(registration: Registration, now: datetime) -> list[Registration]:
-    """Cancel a registration and promote the waitlist; returns the registrations promoted."""
+def cancel(
+    registration: Registration, now: datetime, *, mail_kind: str = mail.CANCELLED_BY_VISITOR
+) -> list[Registration]:
+    """Cancel a registration and promote the waitlist; returns the registrations promoted.
+
+    ``mail_kind`` is the mail that tells the party (by default: cancelled as they asked).
+    """
     if registration.booking_id is not None:
         return course_bookings.cancel_booking(registration, now)
     event = lock_event(registration.event_id)
@@ -179,7 +185,7 @@ def cancel(registration: Registration, now: datetime) -> list[Registration]:
     registration.cancelled_at = now
     registration.updated_at = now
     db.session.flush()
-    mail.enqueue(mail.CANCELLED_BY_VISITOR, registration, now)
+    mail.enqueue(mail_kind, registration, now)
     return promote_waitlist(event, now)
 
 

@@ -36,6 +36,8 @@ def queue_reminders(now: datetime, within: timedelta) -> int:
                 Registration.reminder_sent_at.is_(None),
                 Registration.email.is_not(None),
                 Event.status == STATUS_SCHEDULED,
+                # Events that ask for confirmation send their own "still coming?" mail.
+                Event.confirm_attendance_hours.is_(None),
                 Event.starts_at > now,
                 Event.starts_at <= now + within,
             )

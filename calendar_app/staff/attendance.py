@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..database import unit_of_work
 from ..form_errors import apply_errors
 from ..models import Event
+from ..services import no_shows
 from ..services.attendance import roster as build_roster
 from ..services.attendance import roster_csv, set_headcount
 from ..services.errors import InvalidInput
@@ -23,11 +24,13 @@ def render_roster(event: Event, *, status: int = 200, **forms: Any) -> Any:
     """The roster page, with the forms a failed POST passes back (their errors shown)."""
     forms.setdefault("headcount_form", HeadcountForm(data={"headcount": event.headcount}))
     forms.setdefault("walk_in_form", WalkInForm())
+    parties = build_roster(event.id)
     return (
         render_template(
             "staff/roster.html",
             event=event,
-            roster=build_roster(event.id),
+            roster=parties,
+            no_shows=no_shows.roster_counts(parties.confirmed + parties.waitlist, utcnow()),
             form=ConfirmForm(),
             **forms,
         ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -126,6 +125,7 @@ def event_data_from_form(form: EventForm, zone: str) -> EventData:
         capacity=form.capacity.data,
         max_party=form.max_party.data,
         waitlist_enabled=bool(form.waitlist_enabled.data),
+        confirm_attendance_hours=form.confirm_attendance_hours.data,
         opens_at=_utc(form.opens_at.data, zone),
         closes_at=_utc(form.closes_at.data, zone),
         translations=_translations(form),
@@ -218,6 +218,7 @@ def edit_event(event_id: int) -> Any:
                 "capacity": event.capacity,
                 "max_party": event.max_party,
                 "waitlist_enabled": event.waitlist_enabled,
+                "confirm_attendance_hours": event.confirm_attendance_hours,
                 "opens_at": _local(event.opens_at, zone),
                 "closes_at": _local(event.closes_at, zone),
                 **_translation_data(event),
@@ -226,11 +227,7 @@ def edit_event(event_id: int) -> Any:
     elif form.validate():
         scope = form.scope.data if isinstance(form, OccurrenceForm) else SCOPE_ONE
         try:
-            # The form does not show every field (the confirmation deadline): those keep their value.
-            data = replace(
-                event_data_from_form(form, zone),
-                confirm_attendance_hours=event.confirm_attendance_hours,
-            )
+            data = event_data_from_form(form, zone)
             with unit_of_work():
                 changed = _save_edit(event, data, scope)
         except InvalidInput as error:

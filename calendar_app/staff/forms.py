@@ -97,6 +97,10 @@ class EventForm(FlaskForm):
         _l("Seats per registration at most"), validators=[InputRequired()], default=4
     )
     waitlist_enabled = BooleanField(_l("Keep a waitlist when full"), default=True)
+    confirm_attendance_hours = IntegerField(
+        _l("Ask parties to confirm they are coming (hours before the start)"),
+        validators=[Optional()],
+    )
     opens_at = DateTimeLocalField(
         _l("Registration opens (local time, empty: at once)"),
         format=LOCAL_FORMAT,
