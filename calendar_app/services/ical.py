@@ -175,7 +175,13 @@ def vtimezones(events: Iterable[Event], default_zone: str | None = None) -> byte
     zones = sorted({event.branch.timezone for event in events})
     if not zones and default_zone:
         zones = [default_zone]
-    return b"".join(vtimezone_bytes(zone) for zone in zones)
+    blocks = []
+    for zone in zones:
+        try:
+            blocks.append(vtimezone_bytes(zone))
+        except Exception:  # a branch's unknown zone: its events are left out by build_feed
+            log.exception("time zone %r cannot be written as a VTIMEZONE", zone)
+    return b"".join(blocks)
 
 
 END = b"END:VCALENDAR\r\n"
