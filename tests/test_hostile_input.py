@@ -623,3 +623,21 @@ def test_a_branch_in_an_unknown_time_zone_leaves_only_its_own_events_out_of_the_
     assert summaries == [other_title]
     assert client.get("/branches/chekhov/calendar.ics").status_code == 200
     assert client.get("/branches/begalin/calendar.ics").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("command", "moment", "problem"),
+    [
+        ("send-reminders", "9999-12-31T23:00:00-12:00", "not an ISO 8601"),  # past the year 9999
+        ("send-reminders", "0001-01-01T00:00:00", "outside the years 1900 to 2999"),
+        ("purge-personal-data", "3000-01-01T12:00:00+05:00", "outside the years 1900 to 2999"),
+    ],
+)
+def test_a_command_run_at_a_moment_outside_the_range_is_refused(
+    app, world, command, moment, problem
+):
+    before = stored(app)
+    result = app.test_cli_runner().invoke(args=[command, "--now", moment])
+    assert result.exit_code == 2
+    assert problem in result.output
+    assert stored(app) == before
