@@ -79,8 +79,8 @@ def register_cli(app: Flask) -> None:
     @NOW_OPTION
     def send_reminders_command(within_hours: float, now: datetime | None) -> None:
         """Queue reminders and "still coming?" asks (once each); cancel parties silent past the
-        deadline to confirm, promoting the waitlist."""
-        from .services import attendance_confirmation
+        deadline to confirm, promoting the waitlist; seat parties on standby whose time has come."""
+        from .services import attendance_confirmation, registrations
         from .services.reminders import queue_reminders
 
         moment = now or utcnow()
@@ -89,10 +89,12 @@ def register_cli(app: Flask) -> None:
             queued = queue_reminders(moment, within)
             asked = attendance_confirmation.ask_for_confirmation(moment, within)
             cancelled = attendance_confirmation.cancel_unconfirmed(moment)
+            seated = registrations.seat_standby_parties(moment)
             _due_at_once(now)
         click.echo(f"{queued} reminders queued.")
         click.echo(f"{asked} attendance confirmations requested.")
         click.echo(f"{len(cancelled)} unconfirmed registrations cancelled.")
+        click.echo(f"{len(seated)} parties on standby seated.")
 
     @app.cli.command("purge-personal-data")
     @NOW_OPTION

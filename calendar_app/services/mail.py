@@ -27,6 +27,7 @@ from ..security import hash_token, registration_manage_token
 from ..timeutil import format_local_date, format_local_time
 from ..urls import absolute_url
 from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGES
+from . import no_shows
 from .ical import Labels
 from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
 from .mail_message import clean_header_text
@@ -127,8 +128,20 @@ def render_mail(
         if event.confirm_attendance_hours is not None
         else None
     )
+    standing = (
+        no_shows.standing(
+            registration.email_normalized, registration.source, registration.created_at
+        )
+        if kind == WAITLISTED and registration.standby
+        else None
+    )
+    release = no_shows.standby_release(event)
     context = {
         "kind": kind,
+        "standing": standing,
+        "standby_until": format_local_date(standing.until, branch.timezone) if standing else None,
+        "release_date": format_local_date(release, branch.timezone),
+        "release_time": format_local_time(release, branch.timezone),
         "registration": registration,
         "event": event,
         "title": title,
