@@ -72,8 +72,10 @@ def mail_language(language: str | None) -> str:
     return language if language in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
 
 
-def manage_url(token: str) -> str:
-    return absolute_url("/r/" + quote(token, safe=""))
+def manage_url(token: str, page: str = "", language: str | None = None) -> str:
+    """The absolute address of a registration's page (``page``: "", "/confirm", "/cancel")."""
+    url = absolute_url("/r/" + quote(token, safe="") + page)
+    return f"{url}?lang={language}" if language else url
 
 
 def recover_manage_token(registration: Registration) -> str | None:
@@ -153,8 +155,10 @@ def render_mail(
         "start_time": format_local_time(event.starts_at, branch.timezone),
         "end_time": format_local_time(event.ends_at, branch.timezone),
         "event_url": absolute_url(f"/events/{event.id}"),
-        "manage_url": manage_url(token) if token else None,
-        "confirm_url": manage_url(token) + "/confirm" if token else None,
+        # The visitor's pages open in the language of the mail, whatever the browser prefers.
+        "manage_url": manage_url(token, language=language) if token else None,
+        "confirm_url": manage_url(token, "/confirm", language) if token else None,
+        "cancel_url": manage_url(token, "/cancel", language) if token else None,
         "deadline_date": format_local_date(deadline, branch.timezone) if deadline else None,
         "deadline_time": format_local_time(deadline, branch.timezone) if deadline else None,
         "home_url": absolute_url("/"),
