@@ -54,6 +54,7 @@ def csrf_of(page: str) -> str:
 def test_after_the_event_the_visitor_removes_name_and_address(app, client, parties):
     manage = client.get(f"/r/{PAST}?lang=en").get_data(as_text=True)
     assert f"/r/{PAST}/erase" in manage and "removes them 365 days after the event" in manage
+    assert "checkin-code" not in manage  # no door code once the event is over
     page = client.get(f"/r/{PAST}/erase?lang=en")
     assert page.status_code == 200 and "Remove your name and address?" in page.get_data(
         as_text=True

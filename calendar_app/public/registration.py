@@ -211,7 +211,11 @@ def manage_registration(token: str) -> Any:
             else []
         ),
         ics_url=_ics_url(token) if active else None,
-        qr_svg=checkin_qr_svg(token) if registration.status == STATUS_CONFIRMED else None,
+        qr_svg=(
+            checkin_qr_svg(token)
+            if registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
+            else None
+        ),
         can_cancel=active and utcnow() < event.ends_at,
         awaits_confirmation=attendance_confirmation.awaits_confirmation(registration, utcnow()),
         standby_release=(
