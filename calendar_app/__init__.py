@@ -53,9 +53,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     trust_proxies(app)
 
+    from .static_versions import init_static_versions
     from .web import register_web
 
     register_web(app)
+    init_static_versions(app)
 
     from .cli import register_cli
 
