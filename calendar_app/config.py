@@ -19,6 +19,7 @@ INTEGER_KEYS = (
     "PERSONAL_DATA_RETENTION_DAYS",
     "NO_SHOW_LIMIT",
     "TRUSTED_PROXIES",
+    "OUTBOX_SENDING_TIMEOUT",
 )
 STRING_KEYS = (
     "DATABASE_URL",
@@ -68,6 +69,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "Library events <no-reply@localhost>",
         "OUTBOX_RETRY_DELAYS": "30,120,600,3600",
+        "OUTBOX_SENDING_TIMEOUT": 600,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         "DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
