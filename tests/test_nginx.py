@@ -146,13 +146,14 @@ def stack(app, database_url: str, tmp_path: Path) -> Iterator[Stack]:
         "RATELIMIT_ENABLED": "true",
         "RATELIMIT_STORAGE_URI": "memory://",  # one worker: its memory is the whole count
         "TRUSTED_PROXIES": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{app_port}",
+        "WEB_CONCURRENCY": "1",
     }
     with gunicorn_log.open("wb") as log:
         gunicorn = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "--workers=1",
-                f"--bind=127.0.0.1:{app_port}",
+                f"--config={ROOT / 'deploy' / 'gunicorn.conf.py'}",
                 "app:app",
             ],
             cwd=ROOT,
