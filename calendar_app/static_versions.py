@@ -31,13 +31,16 @@ def file_version(path: str) -> str | None:
 
 
 def init_static_versions(app: Flask) -> None:
+    if not app.static_folder:
+        return
+    static_root = os.path.realpath(app.static_folder)
+
     @app.url_defaults
     def add_static_version(endpoint: str, values: dict[str, Any]) -> None:
-        if endpoint != "static" or "v" in values or not app.static_folder:
+        if endpoint != "static" or "v" in values:
             return
-        filename = str(values.get("filename", ""))
-        path = os.path.join(app.static_folder, filename)
-        if os.path.realpath(path).startswith(os.path.realpath(app.static_folder) + os.sep):
+        path = os.path.realpath(os.path.join(static_root, str(values.get("filename", ""))))
+        if path.startswith(static_root + os.sep):
             version = file_version(path)
             if version:
                 values["v"] = version

@@ -90,7 +90,7 @@ def _backup_postgresql(database_url: str, target_path: Path) -> None:
         environment["PGPASSWORD"] = str(url.password)
     dsn = url.set(password=None).render_as_string(hide_password=False)
     completed = subprocess.run(
-        [pg_dump, "--format=custom", "--no-owner", "--file", str(target_path), "--dbname", dsn],
+        [pg_dump, "--format=custom", "--file", str(target_path), "--dbname", dsn],
         env=environment,
         capture_output=True,
         text=True,
