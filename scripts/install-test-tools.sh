@@ -9,7 +9,7 @@ if ! /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0')" >/de
   missing+=(gir1.2-ical-3.0 python3-gi)
 fi
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-  missing+=(nginx-light)
+  missing+=(nginx)
 fi
 if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
   missing+=(postgresql-client)
