@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian's tools the tests use: libical (through GObject introspection, run by Debian's own
 # python3) and ical.js (pinned in tests/js/package-lock.json) as independent iCalendar parsers;
-# nginx in front of gunicorn (tests/test_nginx.py); pg_dump and pg_restore (tests/test_backups.py).
+# nginx and openssl in front of gunicorn (tests/test_nginx.py); pg_dump and pg_restore (tests/test_backups.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -10,6 +10,9 @@ if ! /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0')" >/de
 fi
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   missing+=(nginx)
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+  missing+=(openssl)  # a throwaway certificate for the nginx test
 fi
 if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
   missing+=(postgresql-client)
