@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -106,6 +107,20 @@ def register_cli(app: Flask) -> None:
         with unit_of_work():
             purged = purge_personal_data(now or utcnow(), timedelta(days=days))
         click.echo(f"Names and addresses removed from {purged} registrations.")
+
+    @app.cli.command("backup-database")
+    @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_database_command(destination: Path) -> None:
+        """Write a backup of the database to DESTINATION (a new file), safe while serving:
+        SQLite through its online backup API, PostgreSQL with pg_dump --format=custom."""
+        from .services.backups import backup_database
+        from .services.errors import DomainError
+
+        try:
+            backup = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], destination)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"Backup ({backup.kind}) written to {backup.path}: {backup.size} bytes.")
 
 
 def _due_at_once(now: datetime | None) -> None:
