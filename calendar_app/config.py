@@ -27,6 +27,9 @@ STRING_KEYS = (
     "DEFAULT_TIMEZONE",
     "DEFAULT_LOCALE",
     "UID_DOMAIN",
+    "METRICS_ALLOW",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
 )
 
 
@@ -75,6 +78,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PERSONAL_DATA_RETENTION_DAYS": 365,
         "NO_SHOW_LIMIT": 0,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
     }
 
 
