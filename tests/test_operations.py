@@ -303,6 +303,56 @@ def test_text_log_format(client, capsys):
     assert "path=/healthz" in line
 
 
+def test_an_unexpected_error_is_logged_with_the_request_id_and_without_the_token(
+    app, client, capsys, monkeypatch
+):
+    from calendar_app.services import registrations
+
+    def broken(_token: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(registrations, "find_by_token", broken)
+    token = "T" * 43
+    capsys.readouterr()
+    response = client.get(f"/r/{token}", headers={"X-Request-ID": "bug-1"})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "bug-1"
+    captured = capsys.readouterr().err
+    assert token not in captured
+    [error] = [line for line in log_lines(captured) if line["level"] == "error"]
+    assert error["request_id"] == "bug-1"
+    assert error["message"] == "unhandled error on GET /r/<token>"
+    assert "RuntimeError: a bug" in error["exception"]
+    assert request_lines(captured)[0]["status"] == 500
+
+
+def test_the_outbox_worker_logs_json_lines_by_outbox_id_without_addresses(app, client):
+    event_id = open_events(app)
+    for number in range(2):
+        client.post(f"/api/v1/events/{event_id}/registrations", json=register_body(number))
+    with app.app_context():
+        first, second = db.session.execute(select(OutboxMessage.id).order_by("id")).scalars()
+        unsendable = "айгерім@example.kz"  # a mailbox that is not ASCII: refused for good
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == second).values(to_address=unsendable)
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])
+    assert result.exit_code == 0, result.output
+    lines = log_lines(result.stderr)
+    assert [line["message"] for line in lines] == [
+        "outbox batch claimed",
+        "outbox message sent",
+        "outbox message not sent",
+    ]
+    assert lines[0]["claimed"] == 2
+    assert (lines[1]["outbox_id"], lines[1]["kind"]) == (first, "registered")
+    assert (lines[2]["outbox_id"], lines[2]["outcome"]) == (second, "failed")
+    assert lines[2]["error"] == "PermanentFailure"
+    for address in ("visitor0@example.kz", unsendable):
+        assert address not in result.stderr
+
+
 # --- a real gunicorn with two workers ---------------------------------------------------------
 
 
