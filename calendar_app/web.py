@@ -80,7 +80,6 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception) -> Any:
         from .extensions import db
-
         from .operations.logs import loggable_path
 
         app.logger.exception("unhandled error on %s %s", request.method, loggable_path(request))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..services.outbox_status import outbox_status
+from ..sessions import mark_cookie_free
 from ..timeutil import utcnow
 from .metrics import exposition
 
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 
 
 def _no_store(response: Response) -> Response:
+    """Never cached, and the same whatever cookie came (no ``Vary: Cookie``, no session)."""
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return mark_cookie_free(response)
 
 
 @bp.get("/healthz")
