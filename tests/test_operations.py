@@ -392,7 +392,8 @@ def serving(database_url: str, tmp_path: Path, workers: int, **settings: str) ->
         **settings,
     )
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-    command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", "app:app"]
+    command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    command += ["--no-control-socket", "app:app"]  # the default path is one per user
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 
 from flask import Flask, Response, g, request
 
 from .logs import REQUEST_ID_HEADER, configure_logging, log_request, request_id_from
-from .metrics import observe_request
+from .metrics import multiprocess_dir, observe_request
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -23,6 +24,9 @@ def init_operations(app: Flask) -> None:
     """Logging, the request id and the request metrics on every request; the ops endpoints."""
     configure_logging(app)
     app.config["METRICS_ALLOW"] = parse_networks(app.config["METRICS_ALLOW"])
+    folder = multiprocess_dir()
+    if folder:  # metrics shared by several processes are written there on every request
+        os.makedirs(folder, exist_ok=True)
 
     @app.before_request
     def _start_request() -> None:
