@@ -27,6 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, test_config)
 
+    from .operations import init_operations
+
+    init_operations(app)  # first, so that its request hooks run before any other
+
     from .database import engine_options, init_database
 
     app.config.setdefault(

@@ -34,6 +34,9 @@ STRING_KEYS = (
     "DEFAULT_TIMEZONE",
     "DEFAULT_LOCALE",
     "UID_DOMAIN",
+    "METRICS_ALLOW",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
 )
 
 
@@ -84,6 +87,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "NO_SHOW_LIMIT": 0,
         "TRUSTED_PROXIES": 0,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
     }
 
 

@@ -32,6 +32,7 @@ from ..models.registration import (
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
 )
+from ..operations.metrics import counted_registration
 from ..security import hash_token
 from . import course_bookings, mail, no_shows
 from .errors import Conflict, InvalidInput
@@ -70,6 +71,7 @@ def _decide_status(event: Event, seats: int, count: SeatCount, source: str, over
     raise Conflict(_("Sorry, this event is full."))
 
 
+@counted_registration
 def register(
     event_id: int,
     *,
