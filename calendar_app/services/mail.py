@@ -30,7 +30,8 @@ from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGES
 from . import no_shows
 from .ical import Labels
 from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
-from .mail_message import clean_header_text
+from .mail_message import CHECKIN_CID, clean_header_text
+from .registration_rules import checkin_code_for
 
 REGISTERED = "registered"
 WAITLISTED = "waitlisted"
@@ -58,6 +59,9 @@ KINDS = tuple(SUBJECTS)
 # event.ics (METHOD:PUBLISH, for a confirmed registration); mails that end a registration, or
 # the event, take it out again (METHOD:CANCEL, whatever the registration's state).
 PUBLISH_KINDS = frozenset({REGISTERED, PROMOTED, EVENT_MOVED})
+# Mails that seat a party carry the door check-in code as an inline QR image (CHECKIN_CID) with
+# the code written out below it, so that it can be shown at the door without mobile data.
+CHECKIN_KINDS = frozenset({REGISTERED, PROMOTED})
 CANCEL_KINDS = frozenset({CANCELLED_BY_VISITOR, EVENT_CANCELLED})
 ICS_KINDS = PUBLISH_KINDS | CANCEL_KINDS
 
@@ -118,6 +122,19 @@ class RenderedMail:
     html: str
 
 
+def checkin_url(kind: str, registration: Registration, token: str | None) -> str | None:
+    """The door check-in link a mail of ``kind`` shows as a QR code; None for no code."""
+    if kind not in CHECKIN_KINDS or registration.status != STATUS_CONFIRMED or not token:
+        return None
+    return absolute_url(f"/staff/check-in/{checkin_code_for(token)}")
+
+
+def readable_code(url: str) -> str:
+    """The check-in code at the end of ``url`` in groups of four characters, for reading."""
+    code = url.rsplit("/", 1)[-1]
+    return " ".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
 def render_mail(
     kind: str, registration: Registration, language: str, token: str | None = None
 ) -> RenderedMail:
@@ -138,8 +155,11 @@ def render_mail(
         else None
     )
     release = no_shows.standby_release(event)
+    door_url = checkin_url(kind, registration, token)
     context = {
         "kind": kind,
+        "checkin_cid": CHECKIN_CID if door_url else None,
+        "checkin_code": readable_code(door_url) if door_url else None,
         "standing": standing,
         "standby_until": format_local_date(standing.until, branch.timezone) if standing else None,
         "release_date": format_local_date(release, branch.timezone),
@@ -214,6 +234,7 @@ def enqueue(
         body_text=rendered.text,
         body_html=rendered.html,
         ics_attachment=invitation,
+        checkin_url=checkin_url(kind, registration, token),
         language=language,
         registration_id=registration.id,
         event_id=registration.event_id,
