@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -131,7 +132,13 @@ def test_the_stats_page_and_csv_show_only_my_branches(client, seeded):
     assert '<svg viewBox="0 0 ' in page and 'role="img"' in page
     assert "2026-05: attended 4, no-shows 4, released 4, no-show rate 50%." in page
     assert "2026-06: attended 0, no-shows 4, released 0, no-show rate 100%." in page
-    assert '<th scope="row">Master class</th>' in page
+    assert ">Master class</th>" in page
+    # Months by name, a total for the period, and a label on every cell for the phone layout.
+    assert '<time datetime="2026-05">May 2026</time>' in page
+    assert re.search(r">Total</th>\s*<td data-label=\"Events\">4 <span", page)
+    assert page.count('data-label="No-show rate"') == 2 + 1 + 1  # two months, the total, a category
+    russian = client.get("/staff/stats?from=2026-05&to=2026-06&lang=ru").get_data(as_text=True)
+    assert ">май 2026</time>" in russian and ">Всего</th>" in russian
     assert "style=" not in page
     response = client.get("/staff/stats.csv?from=2026-05&to=2026-06")
     assert response.data.startswith(b"\xef\xbb\xbf")
@@ -181,4 +188,4 @@ def test_bad_filters_get_a_clear_message_and_never_leak(client, seeded, query, m
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and "Other branch party" not in page
-    assert "<td>Other branch</td>" not in page
+    assert "Other branch</th>" not in page

@@ -102,6 +102,7 @@ class StatsReport:
     rows: list[MonthStats] = field(default_factory=list)  # per branch and month
     categories: list[CategoryStats] = field(default_factory=list)  # most seats first
     months: list[MonthStats] = field(default_factory=list)  # every month, branches together
+    total: Figures = field(default_factory=Figures)  # the whole period, every chosen branch
 
     @property
     def largest(self) -> int:
@@ -167,7 +168,7 @@ def monthly_stats(
             row = by_key[key] = MonthStats(branch=event.branch, month=month)
         category = by_category.setdefault(event.category, CategoryStats(category=event.category))
         count = counts.get(event.id, SeatCount())
-        for figures in (row, category, by_month[month]):
+        for figures in (row, category, by_month[month], report.total):
             figures.add(event, count, now)
     order = {
         branch.id: index for index, branch in enumerate(sorted(branches, key=lambda b: b.name))
