@@ -139,6 +139,7 @@ def test_the_stats_page_and_csv_show_only_my_branches(client, seeded):
     assert page.count('data-label="No-show rate"') == 2 + 1 + 1  # two months, the total, a category
     russian = client.get("/staff/stats?from=2026-05&to=2026-06&lang=ru").get_data(as_text=True)
     assert ">май 2026</time>" in russian and ">Всего</th>" in russian
+    client.get("/staff/stats?lang=en")  # back to English for the CSV below
     assert "style=" not in page
     response = client.get("/staff/stats.csv?from=2026-05&to=2026-06")
     assert response.data.startswith(b"\xef\xbb\xbf")
