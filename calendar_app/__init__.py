@@ -27,6 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, test_config)
 
+    from .operations import init_operations
+
+    init_operations(app)  # first, so that its request hooks run before any other
+
     from .database import engine_options, init_database
 
     app.config.setdefault(
@@ -51,12 +55,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     init_i18n(app)
     limiter.init_app(app)
+    trust_proxies(app)
 
+    from .static_versions import init_static_versions
     from .web import register_web
 
     register_web(app)
+    init_static_versions(app)
 
     from .cli import register_cli
 
     register_cli(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, take the visitor's address and scheme from the
+    X-Forwarded-For and X-Forwarded-Proto they set, so that per-address limits count visitors,
+    not the proxy. Host and prefix are not taken from headers: links are built from BASE_URL."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_prefix=0)

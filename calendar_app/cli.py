@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -87,8 +88,8 @@ def register_cli(app: Flask) -> None:
     @NOW_OPTION
     def send_reminders_command(within_hours: float, now: datetime | None) -> None:
         """Queue reminders and "still coming?" asks (once each); cancel parties silent past the
-        deadline to confirm, promoting the waitlist."""
-        from .services import attendance_confirmation
+        deadline to confirm, promoting the waitlist; seat parties on standby whose time has come."""
+        from .services import attendance_confirmation, registrations
         from .services.reminders import queue_reminders
 
         moment = now or utcnow()
@@ -97,10 +98,12 @@ def register_cli(app: Flask) -> None:
             queued = queue_reminders(moment, within)
             asked = attendance_confirmation.ask_for_confirmation(moment, within)
             cancelled = attendance_confirmation.cancel_unconfirmed(moment)
+            seated = registrations.seat_standby_parties(moment)
             _due_at_once(now)
         click.echo(f"{queued} reminders queued.")
         click.echo(f"{asked} attendance confirmations requested.")
         click.echo(f"{len(cancelled)} unconfirmed registrations cancelled.")
+        click.echo(f"{len(seated)} parties on standby seated.")
 
     @app.cli.command("purge-personal-data")
     @NOW_OPTION
@@ -112,6 +115,20 @@ def register_cli(app: Flask) -> None:
         with unit_of_work():
             purged = purge_personal_data(now or utcnow(), timedelta(days=days))
         click.echo(f"Names and addresses removed from {purged} registrations.")
+
+    @app.cli.command("backup-database")
+    @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_database_command(destination: Path) -> None:
+        """Write a backup of the database to DESTINATION (a new file), safe while serving:
+        SQLite through its online backup API, PostgreSQL with pg_dump --format=custom."""
+        from .services.backups import backup_database
+        from .services.errors import DomainError
+
+        try:
+            backup = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], destination)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"Backup ({backup.kind}) written to {backup.path}: {backup.size} bytes.")
 
 
 def _due_at_once(now: datetime | None) -> None:

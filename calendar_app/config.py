@@ -13,7 +13,14 @@ from flask import Flask
 from .vocabulary import DEFAULT_TIMEZONE
 
 BOOLEAN_KEYS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
-INTEGER_KEYS = ("MAIL_PORT", "FEED_HORIZON_DAYS", "PERSONAL_DATA_RETENTION_DAYS", "NO_SHOW_LIMIT")
+INTEGER_KEYS = (
+    "MAIL_PORT",
+    "FEED_HORIZON_DAYS",
+    "PERSONAL_DATA_RETENTION_DAYS",
+    "NO_SHOW_LIMIT",
+    "TRUSTED_PROXIES",
+    "OUTBOX_SENDING_TIMEOUT",
+)
 STRING_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
@@ -27,6 +34,9 @@ STRING_KEYS = (
     "DEFAULT_TIMEZONE",
     "DEFAULT_LOCALE",
     "UID_DOMAIN",
+    "METRICS_ALLOW",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
 )
 
 
@@ -62,6 +72,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "Library events <no-reply@localhost>",
         "OUTBOX_RETRY_DELAYS": "30,120,600,3600",
+        "OUTBOX_SENDING_TIMEOUT": 600,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         "DEFAULT_TIMEZONE": DEFAULT_TIMEZONE,
@@ -74,7 +85,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "UID_DOMAIN": "",
         "PERSONAL_DATA_RETENTION_DAYS": 365,
         "NO_SHOW_LIMIT": 0,
+        "TRUSTED_PROXIES": 0,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
     }
 
 
@@ -137,6 +152,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         config[key] = parse_bool(config[key])
     for key in INTEGER_KEYS:
         config[key] = int(config[key])
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ValueError("TRUSTED_PROXIES must be 0 (no proxy) or the number of proxies in front")
     config["OUTBOX_RETRY_DELAYS"] = parse_delays(config["OUTBOX_RETRY_DELAYS"])
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     if not config.get("SECRET_KEY"):

@@ -82,8 +82,9 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception) -> Any:
         from .extensions import db
+        from .operations.logs import loggable_path
 
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("unhandled error on %s %s", request.method, loggable_path(request))
         db.session.rollback()
         if wants_json():
             return jsonify({"error": _("Internal server error.")}), 500

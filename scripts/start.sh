@@ -12,8 +12,10 @@ export BASE_URL="${BASE_URL:-http://$host:$port}"
 .venv/bin/flask seed-demo
 .venv/bin/flask outbox-worker &
 worker_pid=$!
-# Served by gunicorn as in production (several worker processes sharing the SQLite file).
-.venv/bin/gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" --access-logfile - app:app &
+# Served by gunicorn as in production (several worker processes sharing the SQLite file);
+# deploy/gunicorn.conf.py shares the metrics between them. The app logs each request itself (JSON on
+# stderr, secrets left out), so gunicorn's own access log stays off.
+.venv/bin/gunicorn --config deploy/gunicorn.conf.py --workers "${WORKERS:-2}" --bind "$host:$port" app:app &
 server_pid=$!
 trap 'kill "$worker_pid" "$server_pid" 2>/dev/null' EXIT
 for _ in $(seq 1 50); do

@@ -114,3 +114,34 @@ def book_or_walk_in(
             results.put(outcome)
     with app.app_context():
         db.engine.dispose()
+
+
+def register_until_stopped(
+    config: dict[str, Any], event_id: int, stop: Any, committed: Any, limit: int
+) -> None:
+    """Commit one registration after another until ``stop`` is set (at most ``limit``),
+    counting each in ``committed`` after its commit returned."""
+    from calendar_app import create_app
+    from calendar_app.extensions import db
+    from calendar_app.services import registrations
+    from tests.factories import NOW
+
+    app = create_app(config)
+    for number in range(limit):
+        if stop.is_set():
+            break
+        with app.app_context():
+            registrations.register(
+                event_id,
+                name=f"Writer {number}",
+                email=f"writer{number}@example.kz",
+                seats=1,
+                language="kk",
+                source="web",
+                now=NOW,
+            )
+            db.session.commit()
+        with committed.get_lock():
+            committed.value += 1
+    with app.app_context():
+        db.engine.dispose()

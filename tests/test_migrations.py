@@ -103,3 +103,26 @@ def test_migrations_upgrade_and_downgrade_with_data_in_place(scratch_app):
 
         upgrade(directory=MIGRATIONS)
         assert "confirm_attendance_hours" in columns("events")
+
+
+def test_an_empty_database_goes_to_head_down_to_base_and_up_again(scratch_app):
+    with scratch_app.app_context():
+        upgrade(directory=MIGRATIONS)
+        downgrade(directory=MIGRATIONS, revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        if db.engine.dialect.name == "postgresql":  # nothing left that a new upgrade trips on
+            leftovers = db.session.execute(
+                text(
+                    "SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace"
+                    " WHERE nspname = 'public' AND relname <> 'alembic_version'"
+                    " AND relname NOT LIKE 'alembic_version%'"
+                    " UNION ALL SELECT typname FROM pg_type JOIN pg_namespace n"
+                    " ON n.oid = typnamespace WHERE nspname = 'public' AND typtype = 'e'"
+                )
+            ).scalars()
+            assert list(leftovers) == []
+        db.session.commit()
+
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []

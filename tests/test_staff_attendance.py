@@ -282,7 +282,7 @@ def test_sign_in_sheet_lists_confirmed_parties_for_print(client, door):
 
 def test_the_check_in_script_is_local(client, door):
     page = client.get(f"/staff/events/{door['event']}/roster").get_data(as_text=True)
-    assert 'src="/static/js/staff.js"' in page
+    assert 'src="/static/js/staff.js?v=' in page
     assert 'src="http' not in page and 'href="http' not in page
     script = client.get("/static/js/staff.js")
     assert script.status_code == 200 and b"fetch(" in script.data

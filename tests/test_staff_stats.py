@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -85,6 +86,33 @@ def test_may_matches_the_hand_computed_numbers(app, seeded):
     # Waitlist demand: promoted 1 + still waiting 2 + gave up 1.
     assert may.waitlist_demand == 4
     assert (june.events, june.registrations, june.seats, june.no_shows) == (1, 1, 4, 4)
+    # Released: the party of 4 confirmed and then cancelled (not the one that gave up waiting,
+    # nor the parties of the cancelled event).
+    assert (may.released, june.released) == (4, 0)
+    # No-show rate: 4 of the 8 confirmed seats of ended events with registration (the drop-in's
+    # head count is not a confirmed seat).
+    assert (may.no_show_rate, june.no_show_rate) == (0.5, 1.0)
+    (category,) = report.categories
+    assert (category.category, category.events, category.seats) == ("master_class", 4, 12)
+    assert (category.no_shows, category.released, category.no_show_rate) == (8, 4, 8 / 12)
+    assert [month.month for month in report.months] == [date(2026, 5, 1), date(2026, 6, 1)]
+    assert [month.no_shows for month in report.months] == [4, 4]
+
+
+def test_the_categories_are_counted_apart(app, seeded):
+    with app.app_context():
+        children = db.session.get(Branch, seeded["children"])
+        talk = make_event(children, starts_at=at(12), capacity=10, category="author_meeting")
+        make_registration(talk.id, "Came", seats=2, checked_in_at=at(12))
+        make_registration(talk.id, "Gave back", seats=3, status="cancelled", confirmed_at=at(2))
+        db.session.commit()
+        report = monthly_stats([children], date(2026, 5, 1), date(2026, 5, 1), LATER)
+    by_category = {row.category: row for row in report.categories}
+    assert set(by_category) == {"master_class", "author_meeting"}
+    lecture = by_category["author_meeting"]
+    assert (lecture.seats, lecture.attended, lecture.no_shows, lecture.released) == (2, 2, 0, 3)
+    assert lecture.no_show_rate == 0.0
+    assert by_category["master_class"].seats == 8
 
 
 def test_an_event_not_yet_over_has_no_no_shows(app, seeded):
@@ -101,12 +129,36 @@ def test_the_stats_page_and_csv_show_only_my_branches(client, seeded):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Children&#39;s library" in page and "Other branch" not in page
-    assert 'class="bar' in page
+    assert '<svg viewBox="0 0 ' in page and 'role="img"' in page
+    assert "2026-05: attended 4, no-shows 4, released 4, no-show rate 50%." in page
+    assert "2026-06: attended 0, no-shows 4, released 0, no-show rate 100%." in page
+    assert ">Master class</th>" in page
+    # Months by name, a total for the period, and a label on every cell for the phone layout.
+    assert '<time datetime="2026-05">May 2026</time>' in page
+    assert re.search(r">Total</th>\s*<td data-label=\"Events\">4 <span", page)
+    assert page.count('data-label="No-show rate"') == 2 + 1 + 1  # two months, the total, a category
+    russian = client.get("/staff/stats?from=2026-05&to=2026-06&lang=ru").get_data(as_text=True)
+    assert ">май 2026</time>" in russian and ">Всего</th>" in russian
+    client.get("/staff/stats?lang=en")  # back to English for the CSV below
+    assert "style=" not in page
     response = client.get("/staff/stats.csv?from=2026-05&to=2026-06")
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Branch"
-    assert rows[1] == ["Children's library", "2026-05", "3", "1", "4", "8", "29", "4", "4"]
+    assert rows[0][-2:] == ["No-show rate", "Released seats"]
+    assert rows[1] == [
+        "Children's library",
+        "2026-05",
+        "3",
+        "1",
+        "4",
+        "8",
+        "29",
+        "4",
+        "4",
+        "50%",
+        "4",
+    ]
     assert rows[2][:2] == ["Children's library", "2026-06"] and len(rows) == 3
     log_in(client, seeded["admin"])
     rows = list(
@@ -137,4 +189,4 @@ def test_bad_filters_get_a_clear_message_and_never_leak(client, seeded, query, m
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and "Other branch party" not in page
-    assert "<td>Other branch</td>" not in page
+    assert "Other branch</th>" not in page

@@ -31,6 +31,8 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     ics_attachment: Mapped[str | None] = mapped_column(Text)
+    # For a mail that seats a party: the door check-in link, sent as an inline QR code image.
+    checkin_url: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(5), default="kk")
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))

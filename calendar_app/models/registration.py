@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -69,6 +69,9 @@ class Registration(db.Model):
     # A whole-series booking is one row per occurrence, all with the id of the first (the lead,
     # which holds the manage token); None for a registration for one event.
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    # Waitlisted by the no-show policy (NO_SHOW_LIMIT): it waits behind every other waiting
+    # party and is seated only from ``no_shows.standby_release`` on (services/no_shows.py).
+    standby: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     checked_in_by: Mapped[StaffUser | None] = relationship()

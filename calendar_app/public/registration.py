@@ -28,9 +28,22 @@ from ..database import unit_of_work
 from ..form_errors import apply_errors
 from ..localization import current_language, localized
 from ..models import Event, Registration
-from ..models.registration import SOURCE_WEB, STATUS_CANCELLED, STATUS_CONFIRMED
+from ..models.registration import (
+    SOURCE_WEB,
+    STATUS_CANCELLED,
+    STATUS_CONFIRMED,
+    STATUS_WAITLISTED,
+)
 from ..ratelimits import registration_limit
-from ..services import attendance_confirmation, catalog, course_bookings, registrations, series
+from ..services import (
+    attendance_confirmation,
+    catalog,
+    course_bookings,
+    no_shows,
+    personal_data,
+    registrations,
+    series,
+)
 from ..services.errors import Conflict, InvalidInput
 from ..services.registration_rules import checkin_code_for
 from ..services.seats import Availability, availability
@@ -60,7 +73,7 @@ class RegistrationForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    """Only the CSRF token: the visitor confirms the cancellation with a button."""
+    """Only the CSRF token: the visitor confirms with a button (cancelling, erasing)."""
 
 
 def parse_seats(raw: str | None) -> object:
@@ -198,9 +211,55 @@ def manage_registration(token: str) -> Any:
             else []
         ),
         ics_url=_ics_url(token) if active else None,
-        qr_svg=checkin_qr_svg(token) if registration.status == STATUS_CONFIRMED else None,
+        qr_svg=(
+            checkin_qr_svg(token)
+            if registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
+            else None
+        ),
         can_cancel=active and utcnow() < event.ends_at,
         awaits_confirmation=attendance_confirmation.awaits_confirmation(registration, utcnow()),
+        standby_release=(
+            no_shows.standby_release(event)
+            if registration.standby and registration.status == STATUS_WAITLISTED
+            else None
+        ),
+        can_erase=personal_data.erase_problem(registration, utcnow()) is None,
+    )
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"])
+def erase_personal_data(token: str) -> Any:
+    """After the event: the visitor removes their name and address from the registration."""
+    registration = _registration_or_404(token)
+    event = catalog.get_event(registration.event_id)
+    problem = personal_data.erase_problem(registration, utcnow())
+    if problem is not None:
+        flash(problem)
+        return redirect(url_for("public.manage_registration", token=token), 303)
+    form = CancelForm()
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            form.form_errors.append(_("The form has expired. Please confirm again."))
+            status = 400
+        else:
+            try:
+                with unit_of_work():
+                    personal_data.erase_registration(registration, utcnow())
+            except Conflict as error:
+                flash(error.message)
+                return redirect(url_for("public.manage_registration", token=token), 303)
+            flash(_("Your name and address have been removed from this registration."))
+            return redirect(url_for("public.manage_registration", token=token), 303)
+    return (
+        render_template(
+            "public/erase_personal_data.html",
+            event=event,
+            title=localized(event, "title"),
+            token=token,
+            form=form,
+        ),
+        status,
     )
 
 

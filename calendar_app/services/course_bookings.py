@@ -24,6 +24,7 @@ from ..models.registration import (
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
 )
+from ..operations.metrics import counted_registration
 from ..timeutil import as_utc
 from . import mail
 from .errors import Conflict, InvalidInput, NotFound
@@ -69,6 +70,7 @@ def _course(series_id: int) -> Series:
     return series
 
 
+@counted_registration
 def book_course(
     series_id: int,
     *,

@@ -28,9 +28,11 @@ from ..security import hash_token, registration_manage_token
 from ..timeutil import format_local_date, format_local_time
 from ..urls import absolute_url
 from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGES
+from . import no_shows
 from .ical import Labels
 from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
-from .mail_message import clean_header_text
+from .mail_message import CHECKIN_CID, clean_header_text
+from .registration_rules import checkin_code_for
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ KINDS = tuple(SUBJECTS)
 # event.ics (METHOD:PUBLISH, for a confirmed registration); mails that end a registration, or
 # the event, take it out again (METHOD:CANCEL, whatever the registration's state).
 PUBLISH_KINDS = frozenset({REGISTERED, PROMOTED, EVENT_MOVED})
+# Mails that seat a party carry the door check-in code as an inline QR image (CHECKIN_CID) with
+# the code written out below it, so that it can be shown at the door without mobile data.
+CHECKIN_KINDS = frozenset({REGISTERED, PROMOTED})
 CANCEL_KINDS = frozenset({CANCELLED_BY_VISITOR, EVENT_CANCELLED})
 ICS_KINDS = PUBLISH_KINDS | CANCEL_KINDS
 
@@ -74,8 +79,10 @@ def mail_language(language: str | None) -> str:
     return language if language in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
 
 
-def manage_url(token: str) -> str:
-    return absolute_url("/r/" + quote(token, safe=""))
+def manage_url(token: str, page: str = "", language: str | None = None) -> str:
+    """The absolute address of a registration's page (``page``: "", "/confirm", "/cancel")."""
+    url = absolute_url("/r/" + quote(token, safe="") + page)
+    return f"{url}?lang={language}" if language else url
 
 
 def recover_manage_token(registration: Registration) -> str | None:
@@ -139,6 +146,19 @@ class RenderedMail:
     html: str
 
 
+def checkin_url(kind: str, registration: Registration, token: str | None) -> str | None:
+    """The door check-in link a mail of ``kind`` shows as a QR code; None for no code."""
+    if kind not in CHECKIN_KINDS or registration.status != STATUS_CONFIRMED or not token:
+        return None
+    return absolute_url(f"/staff/check-in/{checkin_code_for(token)}")
+
+
+def readable_code(url: str) -> str:
+    """The check-in code at the end of ``url`` in groups of four characters, for reading."""
+    code = url.rsplit("/", 1)[-1]
+    return " ".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
 def render_mail(
     kind: str, registration: Registration, language: str, token: str | None = None
 ) -> RenderedMail:
@@ -147,8 +167,23 @@ def render_mail(
     branch = event.branch
     title = localized(event, "title", language)
     deadline = _attendance_deadline(event)
+    standing = (
+        no_shows.standing(
+            registration.email_normalized, registration.source, registration.created_at
+        )
+        if kind == WAITLISTED and registration.standby
+        else None
+    )
+    release = no_shows.standby_release(event)
+    door_url = checkin_url(kind, registration, token)
     context = {
         "kind": kind,
+        "checkin_cid": CHECKIN_CID if door_url else None,
+        "checkin_code": readable_code(door_url) if door_url else None,
+        "standing": standing,
+        "standby_until": format_local_date(standing.until, branch.timezone) if standing else None,
+        "release_date": format_local_date(release, branch.timezone),
+        "release_time": format_local_time(release, branch.timezone),
         "registration": registration,
         "event": event,
         "title": title,
@@ -160,8 +195,10 @@ def render_mail(
         "start_time": format_local_time(event.starts_at, branch.timezone),
         "end_time": format_local_time(event.ends_at, branch.timezone),
         "event_url": absolute_url(f"/events/{event.id}"),
-        "manage_url": manage_url(token) if token else None,
-        "confirm_url": manage_url(token) + "/confirm" if token else None,
+        # The visitor's pages open in the language of the mail, whatever the browser prefers.
+        "manage_url": manage_url(token, language=language) if token else None,
+        "confirm_url": manage_url(token, "/confirm", language) if token else None,
+        "cancel_url": manage_url(token, "/cancel", language) if token else None,
         "deadline_date": format_local_date(deadline, branch.timezone) if deadline else None,
         "deadline_time": format_local_time(deadline, branch.timezone) if deadline else None,
         "home_url": absolute_url("/"),
@@ -217,6 +254,7 @@ def enqueue(
         body_text=rendered.text,
         body_html=rendered.html,
         ics_attachment=invitation,
+        checkin_url=checkin_url(kind, registration, token),
         language=language,
         registration_id=registration.id,
         event_id=registration.event_id,

@@ -8,14 +8,19 @@ library's ``email`` package under the SMTP policy (CRLF line ends).
 from __future__ import annotations
 
 import base64
+import io
 import re
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, parseaddr
 
+import segno
+
 from ..models import OutboxMessage
 
 # As iMIP (RFC 6047) asks: the MIME method matches the METHOD inside the file.
+# The Content-ID of the check-in QR image (services/mail.py writes the same into the HTML).
+CHECKIN_CID = "checkin-code"
 ICS_CONTENT_TYPE = 'text/calendar; charset="utf-8"; method=PUBLISH'
 _ICS_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 # UTF-8 bytes per RFC 2047 encoded word: 52 or 72 characters once encoded (75 at most).
@@ -95,6 +100,13 @@ def ics_content_type(ics: str) -> str:
     return f'text/calendar; charset="utf-8"; method={method}'
 
 
+def qr_png(url: str) -> bytes:
+    """``url`` as a QR code in PNG, large enough to scan from a phone's screen."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()
+
+
 def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     """The MIME message for an outbox row, from ``sender`` (``MAIL_DEFAULT_SENDER``).
 
@@ -106,6 +118,17 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     mail.set_content(message.body_text)
     if message.body_html:
         mail.add_alternative(message.body_html, subtype="html")
+        if message.checkin_url:
+            # multipart/related: the HTML part shows the code as <img src="cid:checkin-code">.
+            html = mail.get_payload()[-1]
+            html.add_related(
+                qr_png(message.checkin_url),
+                "image",
+                "png",
+                cid=f"<{CHECKIN_CID}>",
+                disposition="inline",
+                filename="checkin-code.png",
+            )
     if message.ics_attachment:
         mail.add_attachment(
             message.ics_attachment.encode("utf-8"), "text", "calendar", filename="event.ics"

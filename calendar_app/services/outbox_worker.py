@@ -151,6 +151,16 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def _describe_for_log(error: Exception) -> str:
+    """The kind of failure and the SMTP codes, without the text: it may quote the address."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _text in error.recipients.values()})
+        return "SMTPRecipientsRefused: " + ", ".join(str(code) for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{type(error).__name__}: {error.smtp_code}"
+    return type(error).__name__
+
+
 def write_eml(message: OutboxMessage, mail: EmailMessage) -> Path:
     """Without MAIL_SERVER: the mail as instance/mail/<id>-<kind>.eml (a resend overwrites it)."""
     folder = Path(current_app.instance_path) / "mail"
@@ -244,7 +254,16 @@ def deliver_claimed(
                     _close_quietly(smtp)
                     smtp = None
                 status = record_failure(message_id, message.attempts, worker, error, clock())
-                log.warning("outbox message %s: %s (%s)", message_id, _describe(error), status)
+                log.warning(
+                    "outbox message not sent",
+                    extra={
+                        "outbox_id": message_id,
+                        "kind": message.kind,
+                        "attempts": message.attempts,
+                        "outcome": "failed" if status == OUTBOX_FAILED else "retrying",
+                        "error": _describe_for_log(error),
+                    },
+                )
                 (report.failed if status == OUTBOX_FAILED else report.retrying).append(message_id)
                 continue
             now = clock()
@@ -254,6 +273,10 @@ def deliver_claimed(
                 {"status": OUTBOX_SENT, "sent_at": now, "last_error": None, "claimed_by": None},
             )
             report.sent.append(message_id)
+            log.info(
+                "outbox message sent",
+                extra={"outbox_id": message_id, "kind": message.kind, "attempts": message.attempts},
+            )
     finally:
         if smtp is not None:
             _close_quietly(smtp)
@@ -269,6 +292,7 @@ def deliver_due(
         ids = claim_due(clock(), worker, size)
         if not ids:
             break
+        log.info("outbox batch claimed", extra={"worker": worker, "claimed": len(ids)})
         deliver_claimed(ids, worker, clock, report)
     return report
 
@@ -303,7 +327,7 @@ def run_worker(
             db.session.rollback()
             if once:
                 raise
-            log.exception("outbox worker: database error, retrying")
+            log.exception("outbox worker: database error, retrying", extra={"worker": worker})
             report = DeliveryReport()
         if report.handled:
             echo(

@@ -20,10 +20,11 @@ import re
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import Event, Registration
+from ..models.event import STATUS_SCHEDULED
 from ..models.registration import (
     SOURCE_WALK_IN,
     SOURCES,
@@ -31,6 +32,7 @@ from ..models.registration import (
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
 )
+from ..operations.metrics import counted_registration
 from ..security import hash_token
 from . import course_bookings, mail, no_shows
 from .errors import Conflict, InvalidInput
@@ -69,6 +71,7 @@ def _decide_status(event: Event, seats: int, count: SeatCount, source: str, over
     raise Conflict(_("Sorry, this event is full."))
 
 
+@counted_registration
 def register(
     event_id: int,
     *,
@@ -102,9 +105,11 @@ def register(
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
     check_address_is_new([event.id], address_key)
-    no_shows.check_limit(address_key, source, now)
     count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
+    standby = _on_standby(event, status, no_shows.standing(address_key, source, now), now)
+    if standby:
+        status = STATUS_WAITLISTED
     registration = new_row(
         event.id,
         name=name,
@@ -116,6 +121,7 @@ def register(
         source=source,
         now=now,
     )
+    registration.standby = standby
     add_row(registration)
     token = issue_token(registration)
     if notify:
@@ -125,8 +131,28 @@ def register(
         registration=registration,
         token=token,
         status=status,
-        waitlist_position=count.waiting_parties + 1 if status == STATUS_WAITLISTED else None,
+        waitlist_position=_position_of_newcomer(count, standby)
+        if status == STATUS_WAITLISTED
+        else None,
     )
+
+
+def _on_standby(
+    event: Event, status: str, standing: no_shows.Standing | None, now: datetime
+) -> bool:
+    """Whether the no-show policy puts this party on standby (or refuses it: no waitlist)."""
+    if standing is None:
+        return False
+    if not event.waitlist_enabled:
+        raise no_shows.refusal(standing, event.branch.timezone)
+    return status == STATUS_WAITLISTED or now < no_shows.standby_release(event)
+
+
+def _position_of_newcomer(count: SeatCount, standby: bool) -> int:
+    """Where a new waiting party stands: behind everyone, or, if not on standby, behind the
+    other parties not on standby."""
+    ahead = count.waiting_parties if standby else count.waiting_parties - count.standby_parties
+    return ahead + 1
 
 
 def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
@@ -144,14 +170,15 @@ def promote_waitlist(event: Event, now: datetime) -> list[Registration]:
         db.session.execute(
             select(Registration)
             .where(Registration.event_id == event.id, Registration.status == STATUS_WAITLISTED)
-            .order_by(Registration.id)
+            .order_by(Registration.standby, Registration.id)
         )
         .scalars()
         .all()
     )
+    standby_seated = now >= no_shows.standby_release(event)
     promoted: list[Registration] = []
     for registration in waiting:
-        if free <= 0:
+        if free <= 0 or (registration.standby and not standby_seated):
             break
         if registration.seats > event.capacity:
             continue  # could never be seated; it must not hold up the queue
@@ -272,11 +299,38 @@ def waitlist_position(registration: Registration) -> int | None:
         return None
     if registration.booking_id is not None:
         return course_bookings.waitlist_position(registration)
+    earlier = Registration.id < registration.id
     ahead = db.session.execute(
         select(func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,
             Registration.status == STATUS_WAITLISTED,
-            Registration.id < registration.id,
+            # Parties on standby wait behind every other waiting party.
+            or_(Registration.standby.is_(False), earlier)
+            if registration.standby
+            else and_(Registration.standby.is_(False), earlier),
         )
     ).scalar_one()
     return ahead + 1
+
+
+def seat_standby_parties(now: datetime) -> list[Registration]:
+    """Seat parties waiting on standby at events whose standby release has come (run by
+    ``send-reminders``); returns those seated. The caller commits."""
+    candidates = db.session.execute(
+        select(Event)
+        .where(
+            Event.status == STATUS_SCHEDULED,
+            Event.starts_at > now,
+            Event.id.in_(
+                select(Registration.event_id).where(
+                    Registration.status == STATUS_WAITLISTED, Registration.standby.is_(True)
+                )
+            ),
+        )
+        .order_by(Event.id)
+    ).scalars()
+    seated: list[Registration] = []
+    for event in list(candidates):
+        if now >= no_shows.standby_release(event):
+            seated.extend(promote_waitlist(event, now))
+    return seated

@@ -38,6 +38,10 @@ class SeatCount:
     waiting_parties: int = 0
     checked_in: int = 0  # seats of confirmed parties that arrived
     joined_waitlist: int = 0  # seats of every party that ever waited (demand, for statistics)
+    standby_parties: int = 0  # waiting parties held back by the no-show policy (services/no_shows)
+    released: int = (
+        0  # seats of parties confirmed and later cancelled (given back before the event)
+    )
 
     @property
     def free(self) -> int:
@@ -46,8 +50,9 @@ class SeatCount:
 
     @property
     def available(self) -> int:
-        """What a newcomer can get: free seats, but none while anyone waits for them."""
-        return 0 if self.waiting_parties else self.free
+        """What a newcomer can get: free seats, but none while anyone waits for them (parties on
+        standby under the no-show policy wait behind newcomers, so they do not count)."""
+        return 0 if self.waiting_parties > self.standby_parties else self.free
 
     @property
     def fill_percent(self) -> int:
@@ -112,6 +117,12 @@ def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
             func.count(case((waiting, 1))),
             _sum_seats(and_(confirmed, Registration.checked_in_at.is_not(None))),
             _sum_seats(joined_waitlist),
+            func.count(case((and_(waiting, Registration.standby.is_(True)), 1))),
+            _sum_seats(
+                and_(
+                    Registration.status == STATUS_CANCELLED, Registration.confirmed_at.is_not(None)
+                )
+            ),
         )
         .outerjoin(Registration, Registration.event_id == Event.id)
         .where(Event.id.in_(ids))

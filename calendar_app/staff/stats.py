@@ -1,4 +1,4 @@
-"""Statistics per branch and month, as a page with bar charts and as CSV."""
+"""Statistics per branch and month and per category, as a page with a chart and as CSV."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from ..services.stats import (
     add_months,
     month_start,
     monthly_stats,
+    rate_text,
     stats_csv,
 )
+from ..services.stats_chart import seat_outcomes_chart
 from ..timeutil import to_local, utcnow
 from . import bp
 
@@ -73,6 +75,13 @@ def stats() -> tuple[str, int]:
             selected=slug,
             problems=problems,
             month_value=lambda month: month.strftime("%Y-%m"),
+            rate_text=rate_text,
+            chart=seat_outcomes_chart(report.months),
+            segment_labels={
+                "attended": _("attended"),
+                "no_shows": _("no-shows"),
+                "released": _("released"),
+            },
         ),
         400 if problems else 200,
     )
