@@ -2,7 +2,8 @@
 
 The policy allows nothing but this site's own files: no inline scripts, no ``style``
 attributes, no event-handler attributes. Templates pass data to scripts through ``data-*``
-attributes, and draw bars and meters as SVG (presentation attributes are not styles).
+attributes, and draw bars and meters as SVG (presentation attributes are not styles); the QR
+code is inline SVG too, so images need no ``data:`` source.
 
 Pages may not be framed, except those under ``/embed``: the library's own websites, listed in
 ``EMBED_ALLOWED_ORIGINS`` (space-separated origins), may show them in an iframe.
@@ -17,7 +18,6 @@ from flask import Flask, Response, current_app, request
 EMBED_PATH = "/embed"
 BASE_POLICY = (
     "default-src 'self'",
-    "img-src 'self' data:",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
