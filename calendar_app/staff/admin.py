@@ -209,7 +209,7 @@ def edit_staff(staff_id: int) -> Any:
                 {"is_admin": [_("You cannot take away your own administrator access.")]}
             )
         update_staff(staff, data, utcnow())
-        if staff.id == current_user.id:
+        if staff.id == current_user.id and data.password is not None:
             login_user(staff)  # a new password ends the other sessions, not this one
 
     return _form_page(
