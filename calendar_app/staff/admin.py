@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -209,6 +209,8 @@ def edit_staff(staff_id: int) -> Any:
                 {"is_admin": [_("You cannot take away your own administrator access.")]}
             )
         update_staff(staff, data, utcnow())
+        if staff.id == current_user.id and data.password is not None:
+            login_user(staff)  # a new password ends the other sessions, not this one
 
     return _form_page(
         form,
