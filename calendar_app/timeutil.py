@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as babel_dates
 from flask import current_app
@@ -24,11 +24,24 @@ def as_utc(moment: datetime | str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def display_zone(zone: str | ZoneInfo) -> ZoneInfo | timezone:
+    """The zone to show times in: ``zone``, or UTC if the stored name is unknown to this
+    system's tz database (forms refuse such names; only a row written past them has one)."""
+    if not isinstance(zone, str):
+        return zone
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; times shown in UTC", zone)
+        return UTC
+
+
 def to_local(moment: datetime, zone: str | ZoneInfo) -> datetime:
     """``moment`` in ``zone``; in UTC when the zone's wall clock would leave the years Python
-    can hold (only a row stored around the service's date range can be that far out), so one
-    such row is shown oddly instead of failing a page, a feed or a mail."""
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    can hold (only a row stored around the service's date range can be that far out), or when
+    the zone is unknown, so one such row is shown oddly instead of failing a page, a feed or a
+    mail."""
+    tz = display_zone(zone)
     try:
         return moment.astimezone(tz)
     except OverflowError:

@@ -606,23 +606,30 @@ def test_an_event_in_the_last_hours_python_can_hold_is_mailed_and_listed(app, cl
     assert_outbox_delivers(app)
 
 
-def test_a_branch_in_an_unknown_time_zone_leaves_only_its_own_events_out_of_the_feed(
-    app, client, world
-):
+def test_a_branch_in_an_unknown_time_zone_has_its_times_given_in_utc(app, client, world):
     with app.app_context():
         db.session.execute(
             text("UPDATE branches SET timezone = 'Nowhere/Atlantis' WHERE slug = 'chekhov'")
         )
         db.session.commit()
+        lost = db.session.get(Event, world["event_a"])
+        lost_title, lost_start = lost.title, lost.starts_at
         other_title = db.session.get(Event, world["event_b"]).title
     response = client.get("/calendar.ics")
     assert response.status_code == 200
-    summaries = [
-        str(event["SUMMARY"]) for event in Calendar.from_ical(response.data).walk("VEVENT")
-    ]
-    assert summaries == [other_title]
+    assert b"Nowhere/Atlantis" not in response.data  # no TZID without its VTIMEZONE
+    starts = {
+        str(event["SUMMARY"]): event.decoded("DTSTART")
+        for event in Calendar.from_ical(response.data).walk("VEVENT")
+    }
+    assert set(starts) == {lost_title, other_title}
+    assert starts[lost_title] == lost_start.replace(microsecond=0)
+    assert starts[lost_title].utcoffset().total_seconds() == 0
     assert client.get("/branches/chekhov/calendar.ics").status_code == 200
     assert client.get("/branches/begalin/calendar.ics").status_code == 200
+    # Its pages show times in UTC rather than failing.
+    for path in ("/", "/branches/chekhov", "/calendar", f"/events/{world['event_a']}"):
+        assert client.get(path).status_code == 200, path
 
 
 @pytest.mark.parametrize(
