@@ -94,7 +94,7 @@ def test_embed_in_kazakh_and_english_and_all_branches_by_default(client, season)
     en = client.get("/embed?lang=en&limit=3")
     assert '<html lang="en">' in en.get_data(as_text=True)
     assert len(items_of(en)) == 3
-    assert "What&#39;s on" in en.get_data(as_text=True)
+    assert "What's on" in en.get_data(as_text=True)
 
 
 def test_embed_without_lang_follows_the_browser_and_sets_no_cookie(client, season):
