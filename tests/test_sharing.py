@@ -390,3 +390,14 @@ def test_robots_txt_keeps_crawlers_out_of_private_paths_and_points_to_the_sitema
     assert "Allow: /api/v1/openapi.json" in lines
     assert f"Sitemap: {BASE_URL}/sitemap.xml" in lines
     assert "Disallow: /" not in lines  # the public pages stay open
+
+
+def test_json_ld_keeps_any_title_inside_its_data_block(app, client, branch_id):
+    title = 'Кеш </script><script>alert("x")</script> & <!-- «Абай»'
+    event_id = new_event(app, branch_id, title=title)
+    response = client.get(f"/events/{event_id}?lang=kk")
+    html = response.get_data(as_text=True)
+    head = read_head(html)
+    assert head.scripts == 1
+    assert value(expanded_events(head)[0], "name") == title
+    assert "«Абай»" in head.json_ld[0]  # text as written, not \\u escapes

@@ -25,7 +25,7 @@ from ..services import catalog, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
 from ..services.seats import availability
-from ..services.structured_data import EventLinks, event_json_ld
+from ..services.structured_data import EventLinks, event_json_ld, script_json
 from ..sharing import share_image
 from ..timeutil import to_local, utcnow
 from ..urls import absolute_url
@@ -117,13 +117,15 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
         ),
         image=image.url,
     )
+    json_ld = event_json_ld(listing, language, links)
     return (
         render_template(
             "public/event.html",
             event=event,
             listing=listing,
             share=image,
-            json_ld=event_json_ld(listing, language, links),
+            json_ld=json_ld,
+            json_ld_text=script_json(json_ld),
             series_overview=series_overview,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
             **context,
