@@ -181,3 +181,11 @@ def test_only_embed_may_be_framed_by_the_allowed_origins(client, season):
 def test_without_allowed_origins_only_the_site_itself_frames_embed(client, season):
     policy = client.get("/embed").headers["Content-Security-Policy"]
     assert policy.endswith("frame-ancestors 'self'")
+
+
+def test_embed_runs_a_constant_number_of_queries(app, client, season, count_queries):
+    with count_queries() as few:
+        assert client.get("/embed?branch=chekhov&limit=2").status_code == 200
+    with count_queries() as many:
+        assert client.get("/embed?branch=chekhov&limit=50").status_code == 200
+    assert many.count == few.count

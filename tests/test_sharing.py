@@ -401,3 +401,16 @@ def test_json_ld_keeps_any_title_inside_its_data_block(app, client, branch_id):
     assert head.scripts == 1
     assert value(expanded_events(head)[0], "name") == title
     assert "«Абай»" in head.json_ld[0]  # text as written, not \\u escapes
+
+
+def test_sitemap_runs_a_constant_number_of_queries(app, client, branch_id, count_queries):
+    new_event(app, branch_id)
+    with count_queries() as few:
+        assert client.get("/sitemap.xml").status_code == 200
+    for number in range(40):
+        new_event(app, branch_id, starts_at=NOW + timedelta(days=1, hours=number))
+    with count_queries() as many:
+        response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("<url>") == 3 * (3 + 1 + 41)
+    assert many.count == few.count <= 3
