@@ -310,7 +310,13 @@ def test_private_and_error_pages_have_no_canonical_or_alternates(app, client, br
     with app.app_context():
         make_registration(event_id, token="t" * 43)
         db.session.commit()
-    for path, status in (("/r/" + "t" * 43, 200), ("/events/999999", 404), ("/nowhere", 404)):
+    for path, status in (
+        ("/r/" + "t" * 43, 200),
+        ("/events/999999", 404),
+        ("/nowhere", 404),
+        ("/?category=nonsense", 400),
+        ("/calendar?month=2026-13", 400),
+    ):
         response = client.get(path)
         assert response.status_code == status, path
         head = read_head(response.get_data(as_text=True))
