@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     trust_proxies(app)
 
+    from .compression import init_compression
     from .security_headers import init_security_headers
     from .static_versions import init_static_versions
     from .web import register_web
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     init_static_versions(app)
     init_security_headers(app)
+    init_compression(app)
 
     from .cli import register_cli
 

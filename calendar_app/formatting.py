@@ -10,6 +10,7 @@ from flask import Flask, request
 
 from .localization import localized, shown_language
 from .services.rule_builder import describe_rule
+from .sharing import OG_LOCALES, page_links
 from .text import plain_excerpt, render_markdown
 from .timeutil import (
     active_locale,
@@ -73,6 +74,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
         absolute_url=absolute_url,
+        page_links=page_links,
+        OG_LOCALES=OG_LOCALES,
         CATEGORY_LABELS=CATEGORY_LABELS,
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         LANGUAGE_LABELS=LANGUAGE_LABELS,

@@ -38,12 +38,14 @@ def select_locale() -> str:
 
 def remember_choice(response: Response) -> Response:
     """Keep an explicit ``?lang=`` choice for the next visits (pages only, not the API, and
-    not the publicly cacheable feeds, whose ``lang`` is a parameter of the feed)."""
+    not the publicly cacheable feeds or the /embed list, whose ``lang`` is the subscriber's or
+    the embedding site's, not the visitor's)."""
     chosen = explicit_locale()
     if (
         chosen
         and not request.path.startswith("/api/")
         and not request.path.endswith(".ics")
+        and request.path != "/embed"
         and request.cookies.get(LOCALE_COOKIE) != chosen
     ):
         response.set_cookie(

@@ -8,3 +8,5 @@ from . import feeds  # noqa: E402,F401,I001
 from . import pages  # noqa: E402,F401,I001
 from . import registration  # noqa: E402,F401,I001
 from . import attendance  # noqa: E402,F401,I001
+from . import discovery  # noqa: E402,F401,I001
+from . import embed  # noqa: E402,F401,I001

@@ -14,16 +14,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel.dates import get_day_names, get_timezone_location
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
+from ..localization import current_language
 from ..models import Branch, Event
 from ..services import catalog, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
 from ..services.seats import availability
+from ..services.structured_data import EventLinks, event_json_ld, script_json
+from ..sharing import share_image
 from ..timeutil import display_zone, to_local, utcnow
+from ..urls import absolute_url
 from . import bp
 
 FORM_FIELDS = ("q", "branch", "category", "audience", "from", "to")
@@ -103,11 +107,24 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     series_overview = series.overview(event, now)
     course = series_overview.course if series_overview else None
     listing = course or availability(event, now)
+    language = current_language()
+    image = share_image(event, language)
+    links = EventLinks(
+        page=absolute_url(url_for("public.event_detail", event_id=event.id, lang=language)),
+        organizer=absolute_url(
+            url_for("public.branch_detail", slug=event.branch.slug, lang=language)
+        ),
+        image=image.url,
+    )
+    json_ld = event_json_ld(listing, language, links)
     return (
         render_template(
             "public/event.html",
             event=event,
             listing=listing,
+            share=image,
+            json_ld=json_ld,
+            json_ld_text=script_json(json_ld),
             series_overview=series_overview,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
             **context,

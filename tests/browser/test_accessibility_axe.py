@@ -89,6 +89,8 @@ def site(app) -> dict:
                 f"/r/{result.token}/cancel",
                 "/r/not-a-real-token-at-all",
                 "/no-such-page",
+                f"/embed?branch={branch.slug}",
+                "/embed?limit=0",
             ],
             "staff": [
                 "/staff/",
