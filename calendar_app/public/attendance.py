@@ -13,7 +13,8 @@ from ..services import attendance_confirmation, catalog
 from ..services.errors import Conflict
 from ..timeutil import utcnow
 from . import bp
-from .registration import CancelForm, _registration_or_404
+from .forms import CancelForm
+from .registration import _registration_or_404
 
 
 class ConfirmForm(CancelForm):

@@ -26,6 +26,7 @@ from ..services.errors import InvalidInput
 from ..services.seats import availability
 from ..timeutil import to_local, utcnow
 from . import bp
+from .forms import holds_typed_values, typed_form
 
 FORM_FIELDS = ("q", "branch", "category", "audience", "from", "to")
 
@@ -98,12 +99,14 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     """The event page; the registration view re-renders it with its form and errors.
 
     The page's partials see ``event`` and ``listing`` (seats left, the registration window),
-    plus whatever the caller passes (a form, errors).
+    plus whatever the caller passes (a form, errors). A page whose form holds typed values
+    switches language through a form that keeps them (``keep_typed_in_language``).
     """
     now = utcnow()
     series_overview = series.overview(event, now)
     course = series_overview.course if series_overview else None
     listing = course or availability(event, now)
+    form = context.get("registration_form")
     return (
         render_template(
             "public/event.html",
@@ -111,6 +114,8 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
             listing=listing,
             series_overview=series_overview,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
+            form_failed=bool(form is not None and form.errors),
+            keeps_typed=holds_typed_values(form),
             **context,
         ),
         status,
@@ -119,7 +124,11 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
 
 @bp.get("/events/<int:event_id>")
 def event_detail(event_id: int) -> Any:
-    return render_event_page(catalog.get_event(event_id))
+    event = catalog.get_event(event_id)
+    typed = typed_form(event.id)
+    if typed is None:
+        return render_event_page(event)
+    return render_event_page(event, registration_form=typed)
 
 
 def _week_rows(first: date) -> list[list[date]]:

@@ -18,11 +18,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.routing import BuildError
-from wtforms import EmailField, StringField
 
 from ..database import unit_of_work
 from ..form_errors import apply_errors
@@ -50,30 +47,10 @@ from ..services.seats import Availability, availability
 from ..timeutil import utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
+from .forms import CancelForm, RegistrationForm, keep_typed
 from .pages import render_event_page
 
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
-
-
-class RegistrationForm(FlaskForm):
-    """Parses and shows; the rules on names, addresses and seats live in the service."""
-
-    name = StringField(_l("Your name"), render_kw={"autocomplete": "name", "maxlength": 200})
-    email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "email", "maxlength": 254})
-    seats = StringField(
-        _l("Number of seats"),
-        default="1",
-        render_kw={"type": "number", "min": 1, "inputmode": "numeric"},
-    )
-    # The honeypot: hidden from people (and from screen readers), filled in by robots.
-    website = StringField(
-        _l("Leave this field empty"),
-        render_kw={"autocomplete": "off", "tabindex": "-1"},
-    )
-
-
-class CancelForm(FlaskForm):
-    """Only the CSRF token: the visitor confirms with a button (cancelling, erasing)."""
 
 
 def parse_seats(raw: str | None) -> object:
@@ -102,6 +79,23 @@ def _panel_helper() -> dict[str, Any]:
 def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
     """The event page again, with the form as sent and its errors in the registration panel."""
     return render_event_page(event, status=status, registration_form=form)
+
+
+@bp.post("/events/<int:event_id>/typed")
+def keep_typed_in_language(event_id: int) -> Any:
+    """The language switch of a page that holds typed values: keep them, and show the event
+    page (a GET) in the language chosen with the form filled in again."""
+    event = catalog.get_event(event_id)
+    form = RegistrationForm()
+    if form.validate():
+        keep_typed(event.id, form)
+    language = request.form.get("lang")
+    target = url_for(
+        "public.event_detail",
+        event_id=event.id,
+        **({"lang": language} if language in LANGUAGES else {}),
+    )
+    return redirect(target + "#register", 303)
 
 
 @bp.post("/events/<int:event_id>/register")
@@ -152,7 +146,7 @@ def _register(event: Event, series_id: int | None) -> Any:
         apply_errors(form, error.errors)
         return _render_form(event, form, 422)
     except Conflict as error:
-        form.form_errors.append(error.message)
+        apply_errors(form, {error.field or "_": [error.message]})
         return _render_form(event, form, 409)
     if result.status == STATUS_CONFIRMED:
         flash(_("You are registered. Keep this page: it is your link to manage the registration."))
