@@ -42,7 +42,7 @@ from ..services import (
     series,
 )
 from ..services.errors import Conflict, InvalidInput
-from ..services.registration_rules import checkin_code_for
+from ..services.registration_rules import checkin_code_for, readable_code
 from ..services.seats import Availability, availability
 from ..timeutil import utcnow
 from ..vocabulary import LANGUAGES
@@ -192,6 +192,7 @@ def manage_registration(token: str) -> Any:
     registration = _registration_or_404(token)
     event = catalog.get_event(registration.event_id)
     active = registration.status != STATUS_CANCELLED
+    shows_code = registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
     return render_template(
         "public/manage_registration.html",
         registration=registration,
@@ -205,11 +206,8 @@ def manage_registration(token: str) -> Any:
             else []
         ),
         ics_url=_ics_url(token) if active else None,
-        qr_svg=(
-            checkin_qr_svg(token)
-            if registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
-            else None
-        ),
+        qr_svg=checkin_qr_svg(token) if shows_code else None,
+        checkin_code=readable_code(checkin_code_for(token)) if shows_code else None,
         can_cancel=active and utcnow() < event.ends_at,
         awaits_confirmation=attendance_confirmation.awaits_confirmation(registration, utcnow()),
         standby_release=(

@@ -225,9 +225,7 @@ class Availability:
         """Some seats are free now, but fewer than a registration may hold: a larger party
         joins the waitlist (the form says so)."""
         left = self.seats_left
-        return (
-            self.event.waitlist_enabled and left is not None and 0 < left < self.event.max_party
-        )
+        return self.event.waitlist_enabled and left is not None and 0 < left < self.event.max_party
 
 
 def few_seats_threshold(capacity: int) -> int:
