@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from ..database import unit_of_work
+from ..extensions import csrf
 from ..form_errors import apply_errors
 from ..localization import current_language, localized
 from ..models import Event, Registration
@@ -53,6 +55,13 @@ from .pages import render_event_page
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
 
 
+def own_csrf_check(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The visitor's forms check their CSRF token themselves (``form.validate()``) before
+    anything changes, so that a stale token re-shows the form, with what was typed and an error
+    summary, instead of a bare 400 page."""
+    return csrf.exempt(view)
+
+
 def parse_seats(raw: str | None) -> object:
     """A whole number from the form, or the raw text for the service to refuse clearly."""
     text = (raw or "").strip()
@@ -82,6 +91,7 @@ def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
 
 
 @bp.post("/events/<int:event_id>/typed")
+@own_csrf_check
 def keep_typed_in_language(event_id: int) -> Any:
     """The language switch of a page that holds typed values: keep them, and show the event
     page (a GET) in the language chosen with the form filled in again."""
@@ -99,12 +109,14 @@ def keep_typed_in_language(event_id: int) -> Any:
 
 
 @bp.post("/events/<int:event_id>/register")
+@own_csrf_check
 @registration_limit
 def register(event_id: int) -> Any:
     return _register(catalog.get_event(event_id), None)
 
 
 @bp.post("/series/<int:series_id>/register")
+@own_csrf_check
 @registration_limit
 def register_series(series_id: int) -> Any:
     """A whole course: the form on each date's page books every upcoming date."""
@@ -220,6 +232,7 @@ def manage_registration(token: str) -> Any:
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])
+@own_csrf_check
 def erase_personal_data(token: str) -> Any:
     """After the event: the visitor removes their name and address from the registration."""
     registration = _registration_or_404(token)
@@ -256,6 +269,7 @@ def erase_personal_data(token: str) -> Any:
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@own_csrf_check
 def cancel_registration(token: str) -> Any:
     registration = _registration_or_404(token)
     event = catalog.get_event(registration.event_id)
