@@ -90,7 +90,7 @@ def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
     return render_event_page(event, status=status, registration_form=form)
 
 
-@bp.post("/events/<int:event_id>/typed")
+@bp.post("/events/<id:event_id>/typed")
 @own_csrf_check
 def keep_typed_in_language(event_id: int) -> Any:
     """The language switch of a page that holds typed values: keep them, and show the event
@@ -108,14 +108,14 @@ def keep_typed_in_language(event_id: int) -> Any:
     return redirect(target + "#register", 303)
 
 
-@bp.post("/events/<int:event_id>/register")
+@bp.post("/events/<id:event_id>/register")
 @own_csrf_check
 @registration_limit
 def register(event_id: int) -> Any:
     return _register(catalog.get_event(event_id), None)
 
 
-@bp.post("/series/<int:series_id>/register")
+@bp.post("/series/<id:series_id>/register")
 @own_csrf_check
 @registration_limit
 def register_series(series_id: int) -> Any:
