@@ -6,6 +6,7 @@ from typing import Any
 
 from ..models.event import REGISTRATION_KINDS
 from ..services.events import MAX_CAPACITY, MAX_CONFIRM_ATTENDANCE_HOURS, MAX_PARTY_LIMIT
+from ..services.seats import FEW_SEATS, FEW_SEATS_PERCENT, SEAT_STATES
 from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES
 from .event_schema import REQUIRED
 
@@ -146,6 +147,7 @@ _SCHEMAS: dict[str, Any] = {
             "registration",
             "capacity",
             "seats_left",
+            "seat_state",
             "registration_open",
             "waitlist",
             "url",
@@ -182,7 +184,20 @@ _SCHEMAS: dict[str, Any] = {
             "seats_left": {
                 "type": ["integer", "null"],
                 "minimum": 0,
-                "description": "null for drop-in events.",
+                "description": (
+                    "Seats a new party can get now: capacity minus confirmed seats, 0 while "
+                    "anyone is on the waitlist; null for drop-in events."
+                ),
+            },
+            "seat_state": {
+                "type": "string",
+                "enum": list(SEAT_STATES),
+                "description": (
+                    "How the seats stand for a newcomer now: plenty, few_left (at most "
+                    f"{FEW_SEATS} seats or {FEW_SEATS_PERCENT} % of the capacity, whichever is "
+                    "more), waitlist (no seat now; a registration joins the waitlist), full (no "
+                    "seat and no waitlist), not_yet_open, closed, ended, cancelled, drop_in."
+                ),
             },
             "registration_open": {
                 "type": "boolean",

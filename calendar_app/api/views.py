@@ -60,6 +60,7 @@ def event_json(listing: Availability) -> dict[str, Any]:
         "registration": event.registration,
         "capacity": event.capacity,
         "seats_left": listing.seats_left,
+        "seat_state": listing.state,
         "registration_open": listing.registration_open,
         "waitlist": event.waitlist_enabled,
         "url": absolute_url(f"/events/{event.id}"),

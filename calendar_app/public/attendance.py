@@ -13,7 +13,8 @@ from ..services import attendance_confirmation, catalog
 from ..services.errors import Conflict
 from ..timeutil import utcnow
 from . import bp
-from .registration import CancelForm, _registration_or_404
+from .forms import CancelForm
+from .registration import _registration_or_404, own_csrf_check
 
 
 class ConfirmForm(CancelForm):
@@ -26,6 +27,7 @@ def _attendance_helper() -> dict[str, Any]:
 
 
 @bp.route("/r/<token>/confirm", methods=["GET", "POST"])
+@own_csrf_check
 def confirm_attendance(token: str) -> Any:
     registration = _registration_or_404(token)
     event = catalog.get_event(registration.event_id)

@@ -29,6 +29,7 @@ from ..sharing import share_image
 from ..timeutil import display_zone, to_local, utcnow
 from ..urls import absolute_url
 from . import bp
+from .forms import holds_typed_values, typed_form
 
 FORM_FIELDS = ("q", "branch", "category", "audience", "from", "to")
 
@@ -101,7 +102,8 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     """The event page; the registration view re-renders it with its form and errors.
 
     The page's partials see ``event`` and ``listing`` (seats left, the registration window),
-    plus whatever the caller passes (a form, errors).
+    plus whatever the caller passes (a form, errors). A page whose form holds typed values
+    switches language through a form that keeps them (``keep_typed_in_language``).
     """
     now = utcnow()
     series_overview = series.overview(event, now)
@@ -117,6 +119,7 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
         image=image.url,
     )
     json_ld = event_json_ld(listing, language, links)
+    form = context.get("registration_form")
     return (
         render_template(
             "public/event.html",
@@ -127,6 +130,8 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
             json_ld_text=script_json(json_ld),
             series_overview=series_overview,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
+            form_failed=bool(form is not None and form.errors),
+            keeps_typed=holds_typed_values(form),
             **context,
         ),
         status,
@@ -135,7 +140,11 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
 
 @bp.get("/events/<id:event_id>")
 def event_detail(event_id: int) -> Any:
-    return render_event_page(catalog.get_event(event_id))
+    event = catalog.get_event(event_id)
+    typed = typed_form(event.id)
+    if typed is None:
+        return render_event_page(event)
+    return render_event_page(event, registration_form=typed)
 
 
 def _week_rows(first: date) -> list[list[date]]:

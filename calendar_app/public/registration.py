@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -18,13 +19,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.routing import BuildError
-from wtforms import EmailField, StringField
 
 from ..database import unit_of_work
+from ..extensions import csrf
 from ..form_errors import apply_errors
 from ..localization import current_language, localized
 from ..models import Event, Registration
@@ -45,35 +44,22 @@ from ..services import (
     series,
 )
 from ..services.errors import Conflict, InvalidInput
-from ..services.registration_rules import checkin_code_for
+from ..services.registration_rules import checkin_code_for, readable_code
 from ..services.seats import Availability, availability
 from ..timeutil import utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
+from .forms import CancelForm, RegistrationForm, keep_typed
 from .pages import render_event_page
 
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
 
 
-class RegistrationForm(FlaskForm):
-    """Parses and shows; the rules on names, addresses and seats live in the service."""
-
-    name = StringField(_l("Your name"), render_kw={"autocomplete": "name", "maxlength": 200})
-    email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "email", "maxlength": 254})
-    seats = StringField(
-        _l("Number of seats"),
-        default="1",
-        render_kw={"type": "number", "min": 1, "inputmode": "numeric"},
-    )
-    # The honeypot: hidden from people (and from screen readers), filled in by robots.
-    website = StringField(
-        _l("Leave this field empty"),
-        render_kw={"autocomplete": "off", "tabindex": "-1"},
-    )
-
-
-class CancelForm(FlaskForm):
-    """Only the CSRF token: the visitor confirms with a button (cancelling, erasing)."""
+def own_csrf_check(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The visitor's forms check their CSRF token themselves (``form.validate()``) before
+    anything changes, so that a stale token re-shows the form, with what was typed and an error
+    summary, instead of a bare 400 page."""
+    return csrf.exempt(view)
 
 
 def parse_seats(raw: str | None) -> object:
@@ -104,13 +90,33 @@ def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
     return render_event_page(event, status=status, registration_form=form)
 
 
+@bp.post("/events/<id:event_id>/typed")
+@own_csrf_check
+def keep_typed_in_language(event_id: int) -> Any:
+    """The language switch of a page that holds typed values: keep them, and show the event
+    page (a GET) in the language chosen with the form filled in again."""
+    event = catalog.get_event(event_id)
+    form = RegistrationForm()
+    if form.validate():
+        keep_typed(event.id, form)
+    language = request.form.get("lang")
+    target = url_for(
+        "public.event_detail",
+        event_id=event.id,
+        **({"lang": language} if language in LANGUAGES else {}),
+    )
+    return redirect(target + "#register", 303)
+
+
 @bp.post("/events/<id:event_id>/register")
+@own_csrf_check
 @registration_limit
 def register(event_id: int) -> Any:
     return _register(catalog.get_event(event_id), None)
 
 
 @bp.post("/series/<id:series_id>/register")
+@own_csrf_check
 @registration_limit
 def register_series(series_id: int) -> Any:
     """A whole course: the form on each date's page books every upcoming date."""
@@ -152,7 +158,7 @@ def _register(event: Event, series_id: int | None) -> Any:
         apply_errors(form, error.errors)
         return _render_form(event, form, 422)
     except Conflict as error:
-        form.form_errors.append(error.message)
+        apply_errors(form, {error.field or "_": [error.message]})
         return _render_form(event, form, 409)
     if result.status == STATUS_CONFIRMED:
         flash(_("You are registered. Keep this page: it is your link to manage the registration."))
@@ -198,6 +204,7 @@ def manage_registration(token: str) -> Any:
     registration = _registration_or_404(token)
     event = catalog.get_event(registration.event_id)
     active = registration.status != STATUS_CANCELLED
+    shows_code = registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
     return render_template(
         "public/manage_registration.html",
         registration=registration,
@@ -211,11 +218,8 @@ def manage_registration(token: str) -> Any:
             else []
         ),
         ics_url=_ics_url(token) if active else None,
-        qr_svg=(
-            checkin_qr_svg(token)
-            if registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
-            else None
-        ),
+        qr_svg=checkin_qr_svg(token) if shows_code else None,
+        checkin_code=readable_code(checkin_code_for(token)) if shows_code else None,
         can_cancel=active and utcnow() < event.ends_at,
         awaits_confirmation=attendance_confirmation.awaits_confirmation(registration, utcnow()),
         standby_release=(
@@ -228,6 +232,7 @@ def manage_registration(token: str) -> Any:
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])
+@own_csrf_check
 def erase_personal_data(token: str) -> Any:
     """After the event: the visitor removes their name and address from the registration."""
     registration = _registration_or_404(token)
@@ -264,6 +269,7 @@ def erase_personal_data(token: str) -> Any:
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@own_csrf_check
 def cancel_registration(token: str) -> Any:
     registration = _registration_or_404(token)
     event = catalog.get_event(registration.event_id)

@@ -32,7 +32,7 @@ from . import no_shows
 from .ical import Labels
 from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
 from .mail_message import CHECKIN_CID, clean_header_text
-from .registration_rules import checkin_code_for
+from .registration_rules import checkin_code_for, readable_code
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +153,6 @@ def checkin_url(kind: str, registration: Registration, token: str | None) -> str
     return absolute_url(f"/staff/check-in/{checkin_code_for(token)}")
 
 
-def readable_code(url: str) -> str:
-    """The check-in code at the end of ``url`` in groups of four characters, for reading."""
-    code = url.rsplit("/", 1)[-1]
-    return " ".join(code[index : index + 4] for index in range(0, len(code), 4))
-
-
 def render_mail(
     kind: str, registration: Registration, language: str, token: str | None = None
 ) -> RenderedMail:
@@ -179,7 +173,7 @@ def render_mail(
     context = {
         "kind": kind,
         "checkin_cid": CHECKIN_CID if door_url else None,
-        "checkin_code": readable_code(door_url) if door_url else None,
+        "checkin_code": readable_code(door_url.rsplit("/", 1)[-1]) if door_url else None,
         "standing": standing,
         "standby_until": format_local_date(standing.until, branch.timezone) if standing else None,
         "release_date": format_local_date(release, branch.timezone),

@@ -43,6 +43,12 @@ def checkin_code_for(token: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def readable_code(code: str) -> str:
+    """A check-in code in groups of four characters, for reading aloud or typing (the mails
+    and the manage page show it under the QR code)."""
+    return " ".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
 def check_takes_registrations(event: Event, now: datetime, source: str) -> None:
     """Refuse with a Conflict unless ``event`` takes a registration from ``source`` at ``now``."""
     if event.is_cancelled:

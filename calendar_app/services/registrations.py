@@ -20,6 +20,7 @@ import re
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
@@ -68,6 +69,15 @@ def _decide_status(event: Event, seats: int, count: SeatCount, source: str, over
         )
     if event.waitlist_enabled:
         return STATUS_WAITLISTED
+    if count.available > 0:
+        raise Conflict(
+            ngettext(
+                "Only %(num)d seat is free now.",
+                "Only %(num)d seats are free now.",
+                count.available,
+            ),
+            field="seats",
+        )
     raise Conflict(_("Sorry, this event is full."))
 
 

@@ -3,6 +3,13 @@
 ``seat_counts`` is the only query that counts seats: the pages, the API, rosters, statistics and
 the rules in services/registrations.py (which alone changes seats) all read it. Templates show
 what it says (seats left, the registration window, how full) instead of computing it.
+
+Every figure offered to a visitor is ``Availability.seats_left``: what a new party can get now
+(0 while anyone regular is waiting). ``seat_state`` alone decides how an event's seats are
+described (cards, the event page, the API's ``seat_state``), in this order: cancelled, ended,
+drop-in, registration not open yet, closed, then, with the window open, full (no waitlist),
+waitlist only, only a few left, plenty. "Only a few" is at most ``FEW_SEATS`` seats or
+``FEW_SEATS_PERCENT`` of the capacity, whichever is more: a party or two, or the last tenth.
 """
 
 from __future__ import annotations
@@ -25,6 +32,30 @@ WINDOW_NONE = "none"  # drop-in or cancelled: nobody registers
 WINDOW_NOT_YET_OPEN = "not_yet_open"
 WINDOW_OPEN = "open"
 WINDOW_CLOSED = "closed"
+
+# How an event's seats are described to a visitor (see ``seat_state``).
+STATE_CANCELLED = "cancelled"
+STATE_ENDED = "ended"
+STATE_DROP_IN = "drop_in"
+STATE_NOT_YET_OPEN = "not_yet_open"
+STATE_CLOSED = "closed"
+STATE_FULL = "full"  # no seat now and no waitlist
+STATE_WAITLIST = "waitlist"  # no seat now; a new party joins the waitlist
+STATE_FEW_LEFT = "few_left"
+STATE_PLENTY = "plenty"
+SEAT_STATES = (
+    STATE_PLENTY,
+    STATE_FEW_LEFT,
+    STATE_WAITLIST,
+    STATE_FULL,
+    STATE_NOT_YET_OPEN,
+    STATE_CLOSED,
+    STATE_ENDED,
+    STATE_CANCELLED,
+    STATE_DROP_IN,
+)
+FEW_SEATS = 5
+FEW_SEATS_PERCENT = 10
 
 
 @dataclass(frozen=True)
@@ -153,6 +184,7 @@ class Availability:
     seats: SeatCount
     window: str
     window_event: Event | None = None  # a course's first date, whose window the booking follows
+    ended: bool = False  # the event is over at that moment
 
     @property
     def registration_event(self) -> Event:
@@ -180,6 +212,52 @@ class Availability:
     def is_full(self) -> bool:
         return self.seats_left is not None and self.seats_left <= 0
 
+    @property
+    def state(self) -> str:
+        """How the seats are described to a visitor: one of SEAT_STATES."""
+        return seat_state(self)
+
+    @property
+    def party_limit(self) -> int:
+        """The largest party the form offers: what can be confirmed now, or, when a larger party
+        would join the waitlist, the most one registration may hold."""
+        if self.event.waitlist_enabled or self.seats_left is None:
+            return self.event.max_party
+        return max(1, min(self.event.max_party, self.seats_left))
+
+    @property
+    def larger_party_waits(self) -> bool:
+        """Some seats are free now, but fewer than a registration may hold: a larger party
+        joins the waitlist (the form says so)."""
+        left = self.seats_left
+        return self.event.waitlist_enabled and left is not None and 0 < left < self.event.max_party
+
+
+def few_seats_threshold(capacity: int) -> int:
+    """At most this many seats left is "only a few left"."""
+    return max(FEW_SEATS, capacity * FEW_SEATS_PERCENT // 100)
+
+
+def seat_state(listing: Availability) -> str:
+    """The one decision on how an event's seats are described (see the module's docstring)."""
+    event = listing.event
+    if event.is_cancelled:
+        return STATE_CANCELLED
+    if listing.ended:
+        return STATE_ENDED
+    if event.is_drop_in:
+        return STATE_DROP_IN
+    if listing.window == WINDOW_NOT_YET_OPEN:
+        return STATE_NOT_YET_OPEN
+    if listing.window != WINDOW_OPEN:
+        return STATE_CLOSED
+    left = listing.seats.available
+    if left <= 0:
+        return STATE_WAITLIST if event.waitlist_enabled else STATE_FULL
+    if left <= few_seats_threshold(event.capacity):
+        return STATE_FEW_LEFT
+    return STATE_PLENTY
+
 
 def availabilities(events: list[Event], now: datetime) -> list[Availability]:
     """Availability of already loaded events (one query for all of them)."""
@@ -189,6 +267,7 @@ def availabilities(events: list[Event], now: datetime) -> list[Availability]:
             event=event,
             seats=counts.get(event.id, SeatCount(capacity=event.capacity)),
             window=registration_window(event, now),
+            ended=event.ends_at <= now,
         )
         for event in events
     ]

@@ -381,6 +381,7 @@ def overview(event: Event, now: datetime, shown: int = 8) -> SeriesOverview | No
             window_event=first,
             seats=tightest or SeatCount(capacity=first.capacity),
             window=registration_window(first, now) if bookable else WINDOW_CLOSED,
+            ended=event.ends_at <= now,
         )
     return SeriesOverview(
         series=event.series, upcoming=upcoming[:shown], upcoming_total=len(upcoming), course=course

@@ -10,8 +10,7 @@ Choices:
 - Every event is free (``isAccessibleForFree``, an offer at price 0 KZT). The offer's
   ``availability`` follows what a new visitor can get now (``seats_left``):
   InStock while registration is open and more than a few seats are left; LimitedAvailability
-  when only a few are left (``few_seats_left``: at most 5, or at most a tenth of the seats for
-  rooms over 50); SoldOut when none are (also when only the waitlist is open); PreOrder, with
+  when only a few are left (``seats.seat_state``, the one definition of "a few"); SoldOut when none are (also when only the waitlist is open); PreOrder, with
   ``validFrom``, before registration opens; Discontinued once registration has closed.
   Drop-in events need no registration: an InStock offer without a seat count. A cancelled
   event has no offer.
@@ -29,11 +28,10 @@ from markupsafe import Markup
 from ..localization import localized
 from ..text import plain_excerpt
 from ..timeutil import to_local
+from . import seats
 from .seats import Availability
 
 SCHEMA = "https://schema.org/"
-FEW_SEATS_MIN = 5  # "only a few left" means at most this many seats...
-FEW_SEATS_SHARE = 10  # ...or at most this percentage of the capacity, whichever is more
 DESCRIPTION_LENGTH = 300
 
 
@@ -46,11 +44,6 @@ class EventLinks:
     image: str  # the poster, or the neutral picture of the category
 
 
-def few_seats_left(seats_left: int, capacity: int) -> bool:
-    """True when the seats a new party can get are down to a few (and not none)."""
-    return 0 < seats_left <= max(FEW_SEATS_MIN, capacity * FEW_SEATS_SHARE // 100)
-
-
 def event_status(listing: Availability) -> str:
     event = listing.event
     if event.is_cancelled:
@@ -60,23 +53,24 @@ def event_status(listing: Availability) -> str:
     return SCHEMA + "EventScheduled"
 
 
+# The schema.org ItemAvailability of each seat state (services/seats.py decides the state).
+_AVAILABILITY = {
+    seats.STATE_DROP_IN: "InStock",
+    seats.STATE_NOT_YET_OPEN: "PreOrder",
+    seats.STATE_CLOSED: "Discontinued",
+    seats.STATE_ENDED: "Discontinued",
+    seats.STATE_FULL: "SoldOut",
+    seats.STATE_WAITLIST: "SoldOut",
+    seats.STATE_FEW_LEFT: "LimitedAvailability",
+    seats.STATE_PLENTY: "InStock",
+}
+
+
 def offer_availability(listing: Availability) -> str | None:
-    """The schema.org ItemAvailability of the event's free offer, None when there is none."""
-    event = listing.event
-    if event.is_cancelled:
-        return None
-    if event.is_drop_in:
-        return SCHEMA + "InStock"
-    if listing.not_yet_open:
-        return SCHEMA + "PreOrder"
-    if not listing.registration_open:
-        return SCHEMA + "Discontinued"
-    seats_left = listing.seats_left or 0
-    if seats_left <= 0:
-        return SCHEMA + "SoldOut"
-    if few_seats_left(seats_left, event.capacity):
-        return SCHEMA + "LimitedAvailability"
-    return SCHEMA + "InStock"
+    """The schema.org ItemAvailability of the event's free offer, None when there is none
+    (a cancelled event)."""
+    name = _AVAILABILITY.get(seats.seat_state(listing))
+    return SCHEMA + name if name else None
 
 
 def _local(moment: datetime, zone: str) -> str:

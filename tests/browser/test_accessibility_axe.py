@@ -131,6 +131,16 @@ def test_registration_form_with_errors_has_no_axe_violations(page, live_server, 
     page.locator("#register form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".field-error").count() >= 1
+    # The error summary comes first and takes the focus; the title says there is an error.
+    assert page.evaluate("document.activeElement.matches('[data-error-summary]')")
+    assert page.title().startswith("Қате: ")
+    results = Axe().run(page)
+    assert not results.response["violations"], results.generate_report()
+    # The language switch of the failed page leads to the event page, what was typed kept.
+    page.locator("button[name=lang][value=ru]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("?lang=ru#register")
+    assert page.input_value("#email") == "not an address"
     results = Axe().run(page)
     assert not results.response["violations"], results.generate_report()
 
