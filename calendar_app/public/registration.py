@@ -236,35 +236,13 @@ def manage_registration(token: str) -> Any:
 def erase_personal_data(token: str) -> Any:
     """After the event: the visitor removes their name and address from the registration."""
     registration = _registration_or_404(token)
-    event = catalog.get_event(registration.event_id)
-    problem = personal_data.erase_problem(registration, utcnow())
-    if problem is not None:
-        flash(problem)
-        return redirect(url_for("public.manage_registration", token=token), 303)
-    form = CancelForm()
-    status = 200
-    if form.is_submitted():
-        if not form.validate():
-            form.form_errors.append(_("The form has expired. Please confirm again."))
-            status = 400
-        else:
-            try:
-                with unit_of_work():
-                    personal_data.erase_registration(registration, utcnow())
-            except Conflict as error:
-                flash(error.message)
-                return redirect(url_for("public.manage_registration", token=token), 303)
-            flash(_("Your name and address have been removed from this registration."))
-            return redirect(url_for("public.manage_registration", token=token), 303)
-    return (
-        render_template(
-            "public/erase_personal_data.html",
-            event=event,
-            title=localized(event, "title"),
-            token=token,
-            form=form,
-        ),
-        status,
+    return _one_button_page(
+        registration,
+        token,
+        refusal=personal_data.erase_problem(registration, utcnow()),
+        action=lambda: personal_data.erase_registration(registration, utcnow()),
+        done=_("Your name and address have been removed from this registration."),
+        template="public/erase_personal_data.html",
     )
 
 
@@ -272,10 +250,36 @@ def erase_personal_data(token: str) -> Any:
 @own_csrf_check
 def cancel_registration(token: str) -> Any:
     registration = _registration_or_404(token)
-    event = catalog.get_event(registration.event_id)
-    if registration.status == STATUS_CANCELLED:
-        flash(_("This registration is already cancelled."))
-        return redirect(url_for("public.manage_registration", token=token), 303)
+    return _one_button_page(
+        registration,
+        token,
+        refusal=(
+            _("This registration is already cancelled.")
+            if registration.status == STATUS_CANCELLED
+            else None
+        ),
+        action=lambda: registrations.cancel(registration, utcnow()),
+        done=_("Your registration is cancelled. Thank you for letting us know."),
+        template="public/cancel_registration.html",
+    )
+
+
+def _one_button_page(
+    registration: Registration,
+    token: str,
+    *,
+    refusal: str | None,
+    action: Callable[[], object],
+    done: str,
+    template: str,
+) -> Any:
+    """A visitor's confirm page with one button (cancel, erase): GET shows it, a POST with the
+    form's token does ``action`` in one transaction; a refusal, before or during, goes back to
+    the manage page with the reason."""
+    back = redirect(url_for("public.manage_registration", token=token), 303)
+    if refusal is not None:
+        flash(refusal)
+        return back
     form = CancelForm()
     status = 200
     if form.is_submitted():
@@ -285,15 +289,16 @@ def cancel_registration(token: str) -> Any:
         else:
             try:
                 with unit_of_work():
-                    registrations.cancel(registration, utcnow())
+                    action()
             except Conflict as error:
                 flash(error.message)
-                return redirect(url_for("public.manage_registration", token=token), 303)
-            flash(_("Your registration is cancelled. Thank you for letting us know."))
-            return redirect(url_for("public.manage_registration", token=token), 303)
+                return back
+            flash(done)
+            return back
+    event = catalog.get_event(registration.event_id)
     return (
         render_template(
-            "public/cancel_registration.html",
+            template,
             registration=registration,
             event=event,
             title=localized(event, "title"),
