@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from ..models import Registration
 from ..services import door
@@ -90,7 +90,7 @@ def reason_for(check: door.DoorCheck) -> str:
 def describe(check: door.DoorCheck) -> DoorResult:
     registration = check.registration
     if check.kind == door.CHECKED_IN:
-        title = _("Checked in")
+        title = pgettext("door result", "Checked in")
     elif check.kind == door.READY:
         title = _("Confirmed")
     elif check.kind == door.ALREADY_CHECKED_IN:
