@@ -190,7 +190,7 @@ def expected_day(app, event_id, months):
     with app.app_context():
         start = to_local(db.session.get(Event, event_id).starts_at, "Asia/Almaty")
     year = "" if start.year == to_local(utcnow(), "Asia/Almaty").year else f" {start.year}"
-    return f"{start.day} {months[start.month - 1]}{year}"
+    return f"{start.day}\u00a0{months[start.month - 1]}{year}".replace(" ", "\u00a0")
 
 
 def test_a_code_for_another_day_names_the_day_in_the_staff_language(app, client, door):

@@ -56,11 +56,12 @@ def clock_time(registration: Registration) -> str:
 
 
 def event_day(check: door.DoorCheck) -> str:
-    """The event's day as "4 December" (with the year when it is not this year's)."""
+    """The event's day as "4 December" (with the year when it is not this year's), kept on one
+    line."""
     first, _last = door.event_days(check.event)
     this_year = to_local(utcnow(), check.event.branch.timezone).year
     pattern = "d MMMM" if first.year == this_year else "d MMMM y"
-    return babel_dates.format_date(first, pattern, locale=active_locale())
+    return babel_dates.format_date(first, pattern, locale=active_locale()).replace(" ", "\u00a0")
 
 
 def party(registration: Registration) -> str:
