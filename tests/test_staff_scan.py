@@ -391,3 +391,9 @@ class TestWithCsrf:
             headers={"X-CSRFToken": token},
         )
         assert response.status_code == 200 and response.get_json()["result"] == "checked_in"
+
+    def test_a_typed_code_without_the_csrf_token_is_refused(self, app, client, door):
+        before = rows(app)
+        response = client.post("/staff/scan", data={"code": door["codes"]["family"]})
+        assert response.status_code == 400
+        assert rows(app) == before

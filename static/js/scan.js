@@ -160,7 +160,8 @@
       next();
       return;
     }
-    decode()
+    Promise.resolve()
+      .then(decode)
       .then(function (text) {
         if (text) {
           seen(text);
