@@ -53,6 +53,9 @@
     if (result.party) {
       box.appendChild(paragraph("door-party", result.party));
     }
+    if (box.scrollIntoView) {
+      box.scrollIntoView({ block: "nearest" });
+    }
     if (navigator.vibrate) {
       navigator.vibrate(result.admitted ? 120 : [120, 80, 120]);
     }

@@ -253,6 +253,7 @@ def test_the_scan_page_has_no_axe_violations(camera, live_server, door, language
     page = camera(f"{live_server}/staff/check-in/{door['family']}")
     log_in(page, live_server, f"/staff/scan?event={door['today']}&lang={language}")
     page.locator("#scan-ok p").first.wait_for()
+    shoot(page, f"checked-in-{language}")
     results = Axe().run(page)
     assert not results.response["violations"], results.generate_report()
     page.add_init_script(CAMERA_FAILURES["refused"])
