@@ -4,6 +4,7 @@ branches, the page without JavaScript, and the warnings of the confirm page a QR
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -155,6 +156,32 @@ def test_a_scan_checks_the_party_in_and_a_second_scan_says_already(app, client, 
     assert re.fullmatch(r"Already checked in at \d\d:\d\d", body["title"])
     assert body["party"] == "Айгерім Сәрсенова, 3 seats"
     assert rows(app) == before
+
+
+def test_phones_scanning_the_same_code_at_once_check_in_once(app, door):
+    """Several volunteers' phones send the same code at the same moment: one checks the party in,
+    the others are told it is already checked in."""
+    phones = 3
+    barrier = threading.Barrier(phones)
+    answers: list[str] = []
+    errors: list[BaseException] = []
+
+    def phone() -> None:
+        try:
+            client = log_in(app.test_client(), door["ids"]["staff"])
+            barrier.wait()
+            answers.append(scan(client, door["codes"]["pair"]).get_json()["result"])
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=phone) for _ in range(phones)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(answers) == ["already_checked_in"] * (phones - 1) + ["checked_in"]
+    assert checked_in_at(app, "Иван Петров") is not None
 
 
 def test_one_seat_is_singular(client, door):
