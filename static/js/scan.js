@@ -199,7 +199,7 @@
 
   function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      cameraFailed("absent");
+      cameraFailed(window.isSecureContext === false ? "insecure" : "absent");
       return;
     }
     navigator.mediaDevices
