@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import current_app
 from flask_babel import get_locale
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -22,8 +25,15 @@ def as_utc(moment: datetime | str) -> datetime:
 
 
 def to_local(moment: datetime, zone: str | ZoneInfo) -> datetime:
+    """``moment`` in ``zone``; in UTC when the zone's wall clock would leave the years Python
+    can hold (only a row stored around the service's date range can be that far out), so one
+    such row is shown oddly instead of failing a page, a feed or a mail."""
     tz = ZoneInfo(zone) if isinstance(zone, str) else zone
-    return moment.astimezone(tz)
+    try:
+        return moment.astimezone(tz)
+    except OverflowError:
+        log.warning("%s cannot be shown in %s; shown in UTC", moment.isoformat(), tz)
+        return moment.astimezone(UTC)
 
 
 def local_to_utc(local: datetime, zone: str | ZoneInfo) -> datetime:
@@ -50,7 +60,7 @@ def active_locale() -> str:
 
 def format_local_datetime(moment: datetime, zone: str, fmt: str = "medium") -> str:
     """Date and time in the branch's zone, in the active language."""
-    return babel_dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=active_locale())
+    return babel_dates.format_datetime(to_local(moment, zone), fmt, locale=active_locale())
 
 
 def format_local_date(moment: datetime, zone: str, fmt: str = "full") -> str:
@@ -63,4 +73,4 @@ def format_day(day: date, fmt: str = "full") -> str:
 
 
 def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
-    return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=active_locale())
+    return babel_dates.format_time(to_local(moment, zone), fmt, locale=active_locale())

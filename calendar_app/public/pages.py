@@ -117,7 +117,7 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     )
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<id:event_id>")
 def event_detail(event_id: int) -> Any:
     return render_event_page(catalog.get_event(event_id))
 

@@ -22,7 +22,7 @@ from calendar_app.models import Registration
 from calendar_app.services import registrations
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.timeutil import to_local, utcnow
-from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, CspWatchingBrowser, chromium_path
 from tests.factories import make_branch, make_event, make_venue
 from tests.staff_support import BROWSER_CONFIG, PASSWORD, make_staff
 
@@ -116,7 +116,8 @@ def write_y4m(path: Path, text: str, frames: int = 10) -> Path:
 @pytest.fixture
 def camera(browser, tmp_path: Path, live_server: str) -> Iterator[Callable]:
     """``camera(text)``: a phone-sized page in a Chromium of its own whose camera films the QR
-    code of ``text``, camera permission granted (launched by the session's Playwright)."""
+    code of ``text``, camera permission granted (launched by the session's Playwright, and
+    watched for Content-Security-Policy refusals like every other page)."""
     opened = []
 
     def open_page(text: str):
@@ -131,7 +132,10 @@ def camera(browser, tmp_path: Path, live_server: str) -> Iterator[Callable]:
             ],
         )
         opened.append(filming)
-        context = filming.new_context(
+        # Its pages' CSP refusals go to the session's list, which every test checks.
+        watched = CspWatchingBrowser(filming)
+        watched.violations = browser.violations
+        context = watched.new_context(
             viewport=PHONE, device_scale_factor=2, is_mobile=True, permissions=["camera"]
         )
         context.set_default_timeout(15_000)
