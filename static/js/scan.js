@@ -23,6 +23,7 @@
   var codeField = document.getElementById("code");
 
   var stream = null;
+  var starting = false;
   var decode = null;
   var busy = false;
   var lastCode = null;
@@ -202,20 +203,33 @@
       cameraFailed(window.isSecureContext === false ? "insecure" : "absent");
       return;
     }
+    if (starting || stream) {
+      return;
+    }
+    starting = true;
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
       .then(function (opened) {
         stream = opened;
         video.srcObject = opened;
+        opened.getVideoTracks().forEach(function (track) {
+          track.addEventListener("ended", function () {
+            if (stream === opened) {
+              cameraFailed("absent");  // taken by another app, or unplugged
+            }
+          });
+        });
         problem.hidden = true;
         scanner.hidden = false;
         return Promise.all([video.play(), chooseDecoder()]);
       })
       .then(function (ready) {
+        starting = false;
         decode = ready[1];
         tick();
       })
       .catch(function (error) {
+        starting = false;
         var refused = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
         cameraFailed(refused ? "refused" : "absent");
       });
