@@ -200,6 +200,13 @@ def test_a_code_for_another_day_is_refused_with_the_day(app, camera, live_server
     assert f"This registration is for {door['later_day']}" in refusal.inner_text()
     assert checked_in(app, "Гүлнар Мұқанова") is None
     shoot(page, "other-day")
+    # Another scanner app opens the link itself: the confirm page warns above its button.
+    page.goto(f"{live_server}/staff/check-in/{door['next_week']}")
+    warning = page.get_by_role("alert")
+    assert f"This registration is for {door['later_day']}" in warning.inner_text()
+    button = page.get_by_role("button", name="Check in")
+    assert warning.bounding_box()["y"] < button.bounding_box()["y"]
+    shoot(page, "confirm-other-day")
 
 
 CAMERA_FAILURES = {
