@@ -10,6 +10,7 @@ from calendar_app.extensions import db
 from calendar_app.models import Branch, Event, Registration, Venue
 from calendar_app.security import generate_token, hash_token
 from calendar_app.services.events import EventData, create_event
+from calendar_app.services.registration_rules import checkin_code_for
 
 NOW = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)  # 11:00 in Almaty
 _sequence = count(1)
@@ -91,7 +92,7 @@ def make_registration(
 
     For tests that read seats, rosters and statistics: no rules are applied. ``email=""`` makes
     a unique address, None none at all; ``token`` (else a random one) is the manage token whose
-    hash is stored.
+    hash is stored (and its check-in code is ``checkin_code_for(token)``).
     """
     token = token or generate_token()
     address = email if email != "" else f"{token[:10].lower()}@example.kz"
@@ -107,7 +108,7 @@ def make_registration(
         language=language,
         source=source,
         token_hash=hash_token(token),
-        checkin_code_hash=hash_token("checkin:" + token),
+        checkin_code_hash=hash_token(checkin_code_for(token)),
         created_at=created_at,
         updated_at=created_at,
         confirmed_at=confirmed_at or None,

@@ -202,6 +202,10 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
     ("POST", "/staff/registrations/{registration}/undo-check-in", None, 302, BRANCH),
     ("GET", "/staff/check-in/{code}", None, 200, BRANCH),
     ("POST", "/staff/check-in/{code}", None, 302, BRANCH),
+    ("GET", "/staff/scan", None, 200, OPEN),
+    # The event of the code is next week: the door refuses it (409) and changes nothing.
+    ("POST", "/staff/scan", lambda ids: {"code": ids["code"]}, 409, BRANCH),
+    ("POST", "/staff/scan/check-in", lambda ids: {"code": ids["code"]}, 409, BRANCH),
     ("GET", "/staff/tokens", None, 200, OPEN),
     # The token is staff "a"'s own: BRANCH stands for its owner (and administrators) here.
     ("GET", "/staff/tokens/{token}/revoke", None, 200, BRANCH),
@@ -236,6 +240,8 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
 # Planning an event or a series names its branch in the form: another branch's id is not among
 # the choices.
 REFUSED_AS_INVALID = {("POST", "/staff/events/new"), ("POST", "/staff/series/new")}
+# Called by a page's script with a JSON body: a lapsed session gets 401, not the login page.
+JSON_ROUTES = {("POST", "/staff/scan/check-in")}
 
 
 def route_id(route: tuple) -> str:
@@ -276,13 +282,16 @@ def test_permission_matrix(app, client, world, route, role):
     log_in(client, world["login"][role])
     data = form_builder(ids) if form_builder else {}
     before = snapshot(app)
-    response = client.open(template.format(**ids), method=method, data=data)
+    body = {"json": data} if (method, template) in JSON_ROUTES else {"data": data}
+    response = client.open(template.format(**ids), method=method, **body)
     permitted = (
         role == "admin"
         or (role == "branch" and scope != ADMIN)
         or (role == "other" and scope == OPEN)
     )
-    if role == "anonymous":
+    if role == "anonymous" and (method, template) in JSON_ROUTES:
+        assert response.status_code == 401
+    elif role == "anonymous":
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/staff/login?next=")
     elif permitted:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,11 +15,14 @@ from ..extensions import db, login_manager
 from ..models import StaffUser
 from ..services.errors import NotFound as DomainNotFound
 from ..services.errors import PermissionDenied
+from .door_results import NOT_LOGGED_IN, refusal
 
 bp = Blueprint("staff", __name__)
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
 OPEN_ENDPOINTS = frozenset({"staff.login"})
+# Endpoints a page's script calls with fetch(): a lapsed session gets a JSON 401, not the login page.
+JSON_ENDPOINTS = frozenset({"staff.scan_check_in"})
 
 
 @bp.record_once
@@ -60,6 +63,8 @@ def load_user(user_id: str) -> StaffUser | None:
 def require_login() -> Any:
     if request.endpoint in OPEN_ENDPOINTS or current_user.is_authenticated:
         return None
+    if request.endpoint in JSON_ENDPOINTS:
+        return jsonify(refusal(NOT_LOGGED_IN).as_json()), 401
     return login_manager.unauthorized()
 
 
@@ -93,6 +98,7 @@ from . import (  # noqa: E402,F401
     checkin,
     closures,
     events,
+    scan,
     series,
     stats,
     tokens,

@@ -17,12 +17,13 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..form_errors import apply_errors
 from ..models import Event, Registration
-from ..services import course_bookings, permissions, registrations
+from ..services import course_bookings, door, permissions, registrations
 from ..services.errors import Conflict, InvalidInput
 from ..services.seats import seat_count
 from ..timeutil import utcnow
 from . import bp
 from .attendance import render_roster
+from .door_results import describe
 from .events import load_event
 from .forms import ConfirmForm, WalkInForm
 
@@ -99,7 +100,9 @@ def undo_check_in(registration_id: int) -> Any:
 
 @bp.route("/check-in/<code>", methods=["GET", "POST"])
 def check_in_by_code(code: str) -> Any:
-    """What the QR code on a visitor's manage page opens: confirm, then POST."""
+    """What the QR code opens in any scanner app: confirm, then POST. The door's warnings
+    (another day, cancelled, waiting, already checked in) come before the button; only on
+    another day may staff still check the party in, having read the warning."""
     found = registrations.find_by_checkin_code(code)
     if found is None:
         abort(404)
@@ -114,11 +117,14 @@ def check_in_by_code(code: str) -> Any:
         else:
             flash(_("%(name)s is checked in.", name=registration.name), "info")
             return redirect(url_for("staff.roster", event_id=registration.event_id))
+    check = door.door_check(registration, utcnow())
     return render_template(
         "staff/check_in_confirm.html",
         registration=registration,
         event=registration.event,
         form=form,
+        warning=None if check.kind == door.READY else describe(check),
+        may_check_in=check.kind in (door.READY, door.OTHER_DAY),
     )
 
 
