@@ -201,7 +201,7 @@ def test_times_on_staff_pages_have_no_seconds(app, client, door, language):
 def test_cancel_event_is_apart_from_edit_and_behind_a_confirmation(app, client, door):
     page = roster(client, door).get_data(as_text=True)
     cancel_url = f"/staff/events/{door['event']}/cancel"
-    actions = page.split('<div class="actions no-print">', 1)[1].split("</div>", 1)[0]
+    actions = page.split('<ul class="tool-links no-print">', 1)[1].split("</ul>", 1)[0]
     assert "/edit" in actions and cancel_url not in actions
     zone = page.split('<section class="danger-zone', 1)[1].split("</section>", 1)[0]
     assert f'<a class="button button-danger" href="{cancel_url}">Cancel event</a>' in zone
