@@ -96,8 +96,7 @@ def matches(registration: Registration, search: str) -> bool:
     return search in search_text(registration)
 
 
-def door_counts(event_id: int, seats: SeatCount | None = None) -> DoorCounts:
-    seats = seats or seat_count(event_id)
+def door_counts(event_id: int) -> DoorCounts:
     walk_ins = db.session.execute(
         select(func.coalesce(func.sum(Registration.seats), 0)).where(
             Registration.event_id == event_id,
@@ -105,11 +104,12 @@ def door_counts(event_id: int, seats: SeatCount | None = None) -> DoorCounts:
             Registration.source == SOURCE_WALK_IN,
         )
     ).scalar_one()
+    return _door_counts(seat_count(event_id), int(walk_ins))
+
+
+def _door_counts(seats: SeatCount, walk_ins: int) -> DoorCounts:
     return DoorCounts(
-        checked_in=seats.checked_in,
-        expected=seats.confirmed,
-        walk_ins=int(walk_ins),
-        free=seats.free,
+        checked_in=seats.checked_in, expected=seats.confirmed, walk_ins=walk_ins, free=seats.free
     )
 
 
@@ -133,7 +133,7 @@ def roster(event_id: int) -> Roster:
         confirmed=sorted(confirmed, key=_by_name),
         waitlist=waitlist,
         seats=seats,
-        counts=door_counts(event_id, seats),
+        counts=_door_counts(seats, sum(r.seats for r in confirmed if r.source == SOURCE_WALK_IN)),
     )
 
 
