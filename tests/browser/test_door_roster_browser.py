@@ -139,6 +139,22 @@ def test_every_check_in_button_is_on_the_phone_screen_and_checks_in(app, phone, 
     assert box["x"] + box["width"] <= DOOR_PHONE["width"] and box["height"] >= 44
 
 
+def test_the_roster_never_scrolls_sideways(browser, live_server, door):
+    """From a small phone to a laptop, in the longest of the three languages."""
+    roster = f"/staff/events/{door['event']}/roster"
+    for width in (320, 390, 700, 800, 1024):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            log_in(page, live_server, roster)
+            for language in ("ru", "kk"):
+                page.goto(f"{live_server}{roster}?lang={language}")
+                scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                assert scroll_width <= width, (width, language, scroll_width)
+        finally:
+            context.close()
+
+
 def test_typing_a_name_hides_the_other_rows(phone, live_server, door):
     roster = f"/staff/events/{door['event']}/roster"
     log_in(phone, live_server, roster)
