@@ -217,3 +217,13 @@ def test_cancel_event_is_apart_from_edit_and_behind_a_confirmation(app, client, 
         assert db.session.get(Event, door["event"]).is_cancelled
     page = roster(client, door).get_data(as_text=True)
     assert "danger-zone" not in page and cancel_url not in page
+
+
+def test_the_door_scripts_are_files_and_the_page_has_nothing_inline(client, door):
+    page = roster(client, door, q="ов").get_data(as_text=True)
+    assert 'src="/static/js/roster.js?v=' in page and 'src="/static/js/staff.js?v=' in page
+    assert "<script>" not in page and "<style" not in page and 'style="' not in page
+    assert not re.search(r"\son[a-z]+=", page)  # no inline event handlers
+    script = client.get("/static/js/roster.js")
+    assert script.status_code == 200 and b'getElementById("roster-q")' in script.data
+    script.close()
