@@ -57,11 +57,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     trust_proxies(app)
 
+    from .security_headers import init_security_headers
     from .static_versions import init_static_versions
     from .web import register_web
 
     register_web(app)
     init_static_versions(app)
+    init_security_headers(app)
 
     from .cli import register_cli
 

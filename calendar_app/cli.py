@@ -9,6 +9,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 
+from . import date_range
 from .database import unit_of_work
 from .timeutil import utcnow
 
@@ -23,9 +24,16 @@ class MomentType(click.ParamType):
             return value
         try:
             moment = datetime.fromisoformat(str(value).strip())
-        except ValueError:
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError):
             self.fail(f"{value!r} is not an ISO 8601 date and time", param, ctx)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if not date_range.contains(moment):
+            self.fail(
+                f"{value!r} is outside the years {date_range.FIRST_YEAR} to {date_range.LAST_YEAR}",
+                param,
+                ctx,
+            )
+        return moment
 
 
 NOW_OPTION = click.option(

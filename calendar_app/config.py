@@ -37,6 +37,7 @@ STRING_KEYS = (
     "METRICS_ALLOW",
     "LOG_FORMAT",
     "LOG_LEVEL",
+    "EMBED_ALLOWED_ORIGINS",
 )
 
 
@@ -83,6 +84,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "EVENTS_PER_PAGE": 20,
         "FEED_HORIZON_DAYS": 60,
         "UID_DOMAIN": "",
+        "EMBED_ALLOWED_ORIGINS": "",
         "PERSONAL_DATA_RETENTION_DAYS": 365,
         "NO_SHOW_LIMIT": 0,
         "TRUSTED_PROXIES": 0,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+import logging
+from datetime import UTC, date, datetime, time, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as babel_dates
 from flask import current_app
 from flask_babel import get_locale
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -21,9 +24,29 @@ def as_utc(moment: datetime | str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def display_zone(zone: str | ZoneInfo) -> ZoneInfo | timezone:
+    """The zone to show times in: ``zone``, or UTC if the stored name is unknown to this
+    system's tz database (forms refuse such names; only a row written past them has one)."""
+    if not isinstance(zone, str):
+        return zone
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; times shown in UTC", zone)
+        return UTC
+
+
 def to_local(moment: datetime, zone: str | ZoneInfo) -> datetime:
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
-    return moment.astimezone(tz)
+    """``moment`` in ``zone``; in UTC when the zone's wall clock would leave the years Python
+    can hold (only a row stored around the service's date range can be that far out), or when
+    the zone is unknown, so one such row is shown oddly instead of failing a page, a feed or a
+    mail."""
+    tz = display_zone(zone)
+    try:
+        return moment.astimezone(tz)
+    except OverflowError:
+        log.warning("%s cannot be shown in %s; shown in UTC", moment.isoformat(), tz)
+        return moment.astimezone(UTC)
 
 
 def local_to_utc(local: datetime, zone: str | ZoneInfo) -> datetime:
@@ -56,7 +79,7 @@ def format_local_datetime(moment: datetime, zone: str, fmt: str = "medium") -> s
     """
     locale = active_locale()
     if fmt not in ("short", "medium"):
-        return babel_dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=locale)
+        return babel_dates.format_datetime(to_local(moment, zone), fmt, locale=locale)
     pattern = babel_dates.get_datetime_format(fmt, locale=locale)
     return (
         str(pattern)
@@ -76,4 +99,4 @@ def format_day(day: date, fmt: str = "full") -> str:
 
 
 def format_local_time(moment: datetime, zone: str, fmt: str = "short") -> str:
-    return babel_dates.format_time(moment, fmt, tzinfo=ZoneInfo(zone), locale=active_locale())
+    return babel_dates.format_time(to_local(moment, zone), fmt, locale=active_locale())

@@ -48,7 +48,9 @@ def register_web(app: Flask) -> None:
     from .extensions import csrf, login_manager
     from .public import bp as public_bp
     from .staff import bp as staff_bp
+    from .url_converters import register_converters
 
+    register_converters(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -31,6 +31,9 @@ ROWS = [
     " language, source, token_hash, checkin_code_hash, created_at, updated_at) VALUES (1, 1,"
     " 'Әлия', 'a@example.kz', 'a@example.kz', 2, 'confirmed', 'kk', 'web', 'h', 'c', :now,"
     " :now)",
+    "INSERT INTO staff_users (id, email, name, password_hash, is_admin, active, created_at,"
+    " updated_at) VALUES (1, 'anna@example.kz', 'Anna', 'h', true, true, :now, :now),"
+    " (2, 'bota@example.kz', 'Bota', 'h', false, true, :now, :now)",
 ]
 TIMES = {
     "now": "2026-05-01 06:00:00",
@@ -77,6 +80,9 @@ def test_migrations_upgrade_and_downgrade_with_data_in_place(scratch_app):
             "registrations"
         )
         assert "attendance_asked_at" in columns("events")
+        # Accounts that existed get a random session stamp each (logging out ends sessions).
+        stamps = db.session.execute(text("SELECT session_stamp FROM staff_users")).scalars().all()
+        assert len(set(stamps)) == 2 and all(len(stamp) == 32 for stamp in stamps)
         # The purge leaves registrations without a name or an address; a downgrade keeps them.
         db.session.execute(
             text(
@@ -88,6 +94,7 @@ def test_migrations_upgrade_and_downgrade_with_data_in_place(scratch_app):
         db.session.commit()
         downgrade(directory=MIGRATIONS, revision="0004")
         assert "attendance_confirmed_at" not in columns("registrations")
+        assert "session_stamp" not in columns("staff_users")
         assert db.session.execute(text("SELECT name, seats FROM registrations")).one() == ("", 2)
         db.session.commit()
         upgrade(directory=MIGRATIONS)

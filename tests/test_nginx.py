@@ -250,6 +250,8 @@ def test_static_files_come_from_nginx_long_cached_and_compressed(stack):
     assert response.status == 200
     assert response.getheader("Content-Encoding") == "gzip"
     assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert "default-src 'none'" in response.getheader("Content-Security-Policy")
     assert gzip.decompress(body) == (ROOT / "static" / "css" / "site.css").read_bytes()
 
     response, body = stack.request("/static/css/site.css")

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from .. import date_range
 from ..services.errors import InvalidInput
 from ..services.events import TRANSLATED_FIELDS, EventData
 from ..timeutil import local_to_utc
@@ -53,7 +54,6 @@ REQUIRED = (
     "capacity",
 )
 API_NAMES = {target: name for name, (_kind, _null, target) in FIELDS.items()}
-MIN_YEAR, MAX_YEAR = 2000, 2100
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
 )
@@ -120,7 +120,7 @@ def _parse_time(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value)  # a valid form, yet perhaps no real day or hour
     except ValueError:
         return None
-    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None
+    return moment if date_range.contains(moment) else None
 
 
 def _parse_value(kind: str, value: object) -> tuple[object, str | None]:
@@ -138,8 +138,8 @@ def _parse_value(kind: str, value: object) -> tuple[object, str | None]:
         return None, _(
             "Give a date and time like 2026-06-10T15:00 (local time) or "
             "2026-06-10T15:00+05:00, between the years %(first)d and %(last)d.",
-            first=MIN_YEAR,
-            last=MAX_YEAR,
+            first=date_range.FIRST_YEAR,
+            last=date_range.LAST_YEAR,
         )
     return moment, None
 

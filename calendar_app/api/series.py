@@ -28,12 +28,12 @@ def series_json(found: Series) -> dict[str, Any]:
     }
 
 
-@bp.get("/series/<int:series_id>")
+@bp.get("/series/<id:series_id>")
 def series_detail(series_id: int) -> Any:
     return jsonify(series_json(series.get_series(series_id)))
 
 
-@bp.post("/series/<int:series_id>/registrations")
+@bp.post("/series/<id:series_id>/registrations")
 @registration_limit
 def book_series(series_id: int) -> Any:
     return register_from_body(course_bookings.book_course, series_id)

@@ -15,10 +15,11 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..models import Event, Registration, Venue
 from ..services import attendance, attendance_confirmation, permissions, registrations
-from ..services.catalog import MAX_DATABASE_ID, get_event
+from ..services.catalog import get_event
 from ..services.errors import InvalidInput
 from ..services.events import cancel_event, create_event, event_data, update_event
 from ..services.seats import availability
+from ..services.validation import is_database_id
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from . import bp
@@ -33,7 +34,7 @@ def _event(event_id: int) -> Event:
 
 def my_venue(venue_id: int) -> Venue:
     """A room of a branch the token's account manages (404 unknown, 403 another branch's)."""
-    venue = db.session.get(Venue, venue_id) if 1 <= venue_id <= MAX_DATABASE_ID else None
+    venue = db.session.get(Venue, venue_id) if is_database_id(venue_id) else None
     if venue is None:
         abort(404, _("There is no such room."))
     return permissions.require_venue(current_staff(), venue)
@@ -41,7 +42,7 @@ def my_venue(venue_id: int) -> Venue:
 
 def _registration(registration_id: int) -> Registration:
     registration = None
-    if 1 <= registration_id <= MAX_DATABASE_ID:
+    if is_database_id(registration_id):
         registration = db.session.execute(
             select(Registration)
             .options(joinedload(Registration.event))
@@ -84,14 +85,14 @@ def staff_create_event() -> Response:
     return _event_answer(_save(changes, None), 201)
 
 
-@bp.patch("/staff/events/<int:event_id>")
+@bp.patch("/staff/events/<id:event_id>")
 def staff_update_event(event_id: int) -> Response:
     event = _event(event_id)
     changes = parse_event(json_object(), partial=True)
     return _event_answer(_save(changes, event))
 
 
-@bp.post("/staff/events/<int:event_id>/cancel")
+@bp.post("/staff/events/<id:event_id>/cancel")
 def staff_cancel_event(event_id: int) -> Response:
     event = _event(event_id)
     with unit_of_work():
@@ -99,7 +100,7 @@ def staff_cancel_event(event_id: int) -> Response:
     return _event_answer(event_id)
 
 
-@bp.get("/staff/events/<int:event_id>/registrations")
+@bp.get("/staff/events/<id:event_id>/registrations")
 def staff_registrations(event_id: int) -> Any:
     """Confirmed parties (by name, as on the roster), then the waitlist in its order."""
     event = _event(event_id)
@@ -128,7 +129,7 @@ def staff_registrations(event_id: int) -> Any:
     )
 
 
-@bp.post("/staff/registrations/<int:registration_id>/check-in")
+@bp.post("/staff/registrations/<id:registration_id>/check-in")
 def staff_check_in(registration_id: int) -> Any:
     registration = _registration(registration_id)
     with unit_of_work():

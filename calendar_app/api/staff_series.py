@@ -102,7 +102,7 @@ def staff_create_series() -> Response:
     return response
 
 
-@bp.patch("/staff/series/<int:series_id>")
+@bp.patch("/staff/series/<id:series_id>")
 def staff_update_series(series_id: int) -> Response:
     found = _my_series(series_id)
     body = json_object()
@@ -125,7 +125,7 @@ def staff_update_series(series_id: int) -> Response:
     return jsonify(series_json(series.get_series(series_id)))
 
 
-@bp.post("/staff/series/<int:series_id>/cancel")
+@bp.post("/staff/series/<id:series_id>/cancel")
 def staff_cancel_series(series_id: int) -> Response:
     found = _my_series(series_id)
     body = json_object(required=False)
@@ -180,7 +180,7 @@ def staff_create_closure(slug: str) -> Response:
     return response
 
 
-@bp.delete("/staff/closures/<int:closure_id>")
+@bp.delete("/staff/closures/<id:closure_id>")
 def staff_delete_closure(closure_id: int) -> Response:
     closure = closures.get_closure(closure_id)
     permissions.require_branch(current_staff(), closure.branch_id)

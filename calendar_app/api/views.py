@@ -114,7 +114,7 @@ def events() -> Any:
     return response
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<id:event_id>")
 def event(event_id: int) -> Any:
     found = catalog.get_event(event_id)
     return jsonify(event_json(availability(found, utcnow())))
@@ -124,13 +124,16 @@ def json_object(*, required: bool = True) -> dict[str, Any]:
     """The request's JSON object; 400 for anything else (an empty body is {} if not required)."""
     if not required and not request.get_data():
         return {}
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # silent covers malformed JSON and bad UTF-8, not runaway nesting
+        abort(400, _("The request body is nested too deeply."))
     if not isinstance(body, dict):
         abort(400, _("The request body must be a JSON object."))
     return body
 
 
-@bp.post("/events/<int:event_id>/registrations")
+@bp.post("/events/<id:event_id>/registrations")
 @registration_limit
 def create_registration(event_id: int) -> Any:
     return register_from_body(registrations.register, event_id)

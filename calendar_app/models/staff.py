@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -21,6 +21,10 @@ staff_branches = Table(
 )
 
 
+def new_session_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class StaffUser(UserMixin, db.Model):
     __tablename__ = "staff_users"
 
@@ -34,17 +38,15 @@ class StaffUser(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id Flask-Login keeps in the session and the remember cookie: a new stamp
+    # (logout, a new password) makes every earlier session of the account worthless.
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_session_stamp)
 
     branches: Mapped[list[Branch]] = relationship(secondary=staff_branches, order_by=Branch.name)
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
-
-    @property
-    def session_stamp(self) -> str:
-        """Changes with the password, so a new password ends the account's other sessions."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:  # Flask-Login keeps this in the session
         return f"{self.id}:{self.session_stamp}"

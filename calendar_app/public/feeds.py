@@ -27,7 +27,7 @@ from ..caches import LockedCache
 from ..extensions import db
 from ..localization import current_language, localized
 from ..models import Branch, Event
-from ..services import feed_queries, feed_text, ical, ical_registration
+from ..services import catalog, feed_queries, feed_text, ical, ical_registration
 from ..services.errors import InvalidInput
 from ..services.registrations import find_by_token
 from ..sessions import mark_cookie_free
@@ -38,7 +38,6 @@ from . import bp
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 BODY_CACHE_SIZE = 256
 DEFAULT_VALIDATOR_TTL = 60.0
-MAX_EVENT_ID = 2**31 - 1
 
 
 class _Bodies(NamedTuple):
@@ -203,6 +202,8 @@ def all_feed() -> Response:
 
 @bp.get("/branches/<slug>/calendar.ics")
 def branch_feed(slug: str) -> Response:
+    if not catalog.is_slug(slug):
+        raise NotFound(_("No such branch."))
     return _list_feed(slug)
 
 
@@ -231,10 +232,8 @@ def _event_feed(event_id: int) -> Response:
     return _respond(validator, ("event", event_id, language), build, now, filename=filename)
 
 
-@bp.get("/events/<int:event_id>.ics")
+@bp.get("/events/<id:event_id>.ics")
 def event_ics(event_id: int) -> Response:
-    if event_id > MAX_EVENT_ID:
-        raise NotFound(_("No such event."))
     return _event_feed(event_id)
 
 

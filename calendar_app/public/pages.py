@@ -12,7 +12,6 @@ import unicodedata
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names, get_timezone_location
 from flask import abort, current_app, render_template, request
@@ -24,7 +23,7 @@ from ..services import catalog, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
 from ..services.seats import availability
-from ..timeutil import to_local, utcnow
+from ..timeutil import display_zone, to_local, utcnow
 from . import bp
 
 FORM_FIELDS = ("q", "branch", "category", "audience", "from", "to")
@@ -87,7 +86,7 @@ def index() -> Any:
 def zone_label(moment: datetime, zone: str) -> str:
     """``Almaty time (UTC+5)`` in the visitor's language."""
     locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
-    city = get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True)
+    city = get_timezone_location(display_zone(zone), locale=locale, return_city=True)
     offset = to_local(moment, zone).utcoffset() or timedelta(0)
     hours, rest = divmod(int(offset.total_seconds()), 3600)
     text = f"{hours:+d}" + (f":{rest // 60:02d}" if rest else "")
@@ -117,7 +116,7 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     )
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<id:event_id>")
 def event_detail(event_id: int) -> Any:
     return render_event_page(catalog.get_event(event_id))
 

@@ -104,13 +104,13 @@ def _render_form(event: Event, form: RegistrationForm, status: int) -> Any:
     return render_event_page(event, status=status, registration_form=form)
 
 
-@bp.post("/events/<int:event_id>/register")
+@bp.post("/events/<id:event_id>/register")
 @registration_limit
 def register(event_id: int) -> Any:
     return _register(catalog.get_event(event_id), None)
 
 
-@bp.post("/series/<int:series_id>/register")
+@bp.post("/series/<id:series_id>/register")
 @registration_limit
 def register_series(series_id: int) -> Any:
     """A whole course: the form on each date's page books every upcoming date."""

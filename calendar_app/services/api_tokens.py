@@ -18,9 +18,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import ApiToken, StaffUser
 from ..security import generate_token, hash_token
-from .catalog import MAX_DATABASE_ID
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from .validation import has_control_characters
+from .validation import has_control_characters, is_database_id
 
 MAX_LABEL = 100
 # ``generate_token`` gives 192 random bits from ``secrets`` as 32 URL-safe characters.
@@ -114,7 +113,7 @@ def tokens_for(staff: StaffUser) -> list[ApiToken]:
 def get_token(staff: StaffUser, token_id: int) -> ApiToken:
     """A token this account may manage: NotFound if there is none, PermissionDenied if it is
     another account's and this one is no administrator."""
-    token = db.session.get(ApiToken, token_id) if 1 <= token_id <= MAX_DATABASE_ID else None
+    token = db.session.get(ApiToken, token_id) if is_database_id(token_id) else None
     if token is None:
         raise NotFound(_("There is no such token."))
     if token.staff_id != staff.id and not (staff.active and staff.is_admin):

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import date_range
 from ..database import unicode_lower
 from ..extensions import db
 from ..models import Branch, Event
@@ -35,16 +36,13 @@ from ..timeutil import local_day_bounds
 from ..vocabulary import AUDIENCES, CATEGORIES, DEFAULT_TIMEZONE
 from .errors import InvalidInput, NotFound
 from .seats import Availability, availabilities
-from .validation import has_control_characters
+from .validation import has_control_characters, is_database_id
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUE_LENGTH = 100
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
-MAX_DATABASE_ID = 2**31 - 1  # larger ids cannot exist (and would overflow PostgreSQL's integer)
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 
 
 @dataclass(frozen=True)
@@ -116,10 +114,8 @@ def _clean_text(value: str | None, limit: int) -> tuple[str | None, str | None]:
 
 
 def parse_date(value: str) -> date:
-    """A strict ``YYYY-MM-DD`` date; ValueError otherwise."""
-    if not _DATE.match(value):
-        raise ValueError(value)
-    return date.fromisoformat(value)
+    """A strict ``YYYY-MM-DD`` date in the service's range; ValueError otherwise."""
+    return date_range.parse_day(value)
 
 
 def parse_filters(args: Mapping[str, str]) -> EventFilters:
@@ -150,7 +146,7 @@ def parse_filters(args: Mapping[str, str]) -> EventFilters:
     branch = values.get("branch")
     if branch is not None and "branch" not in errors:
         branch = branch.lower()
-        if not _SLUG.match(branch) or not _branch_exists(branch):
+        if not is_slug(branch) or not _branch_exists(branch):
             errors["branch"] = [_("There is no such branch.")]
     category = values.get("category")
     if category is not None and category not in CATEGORIES:
@@ -166,6 +162,8 @@ def parse_filters(args: Mapping[str, str]) -> EventFilters:
             continue
         try:
             dates[name] = parse_date(raw)
+        except date_range.OutOfRange:
+            errors[name] = [date_range.out_of_range_message()]
         except ValueError:
             errors[name] = [_("Enter a date as YYYY-MM-DD, for example 2026-05-10.")]
     if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
@@ -200,13 +198,14 @@ def parse_month(raw: str | None, today: date) -> date:
     """``YYYY-MM`` -> the first day of that month; absent means the month of ``today``."""
     if raw is None or raw == "":
         return today.replace(day=1)
-    message = _("Enter a month as YYYY-MM, for example 2026-05.")
-    if not isinstance(raw, str) or len(raw) > 7 or not _MONTH.match(raw):
-        raise InvalidInput({"month": [message]})
-    year, month = int(raw[:4]), int(raw[5:])
-    if not 1 <= month <= 12 or year < 1900 or year > 2999:
-        raise InvalidInput({"month": [message]})
-    return date(year, month, 1)
+    try:
+        return date_range.parse_month(raw)
+    except date_range.OutOfRange:
+        raise InvalidInput({"month": [date_range.out_of_range_message()]}) from None
+    except ValueError:
+        raise InvalidInput(
+            {"month": [_("Enter a month as YYYY-MM, for example 2026-05.")]}
+        ) from None
 
 
 def _branch_exists(slug: str) -> bool:
@@ -344,7 +343,7 @@ def month_bounds(first_day: date, zone: str) -> tuple[datetime, datetime]:
 
 def get_event(event_id: int) -> Event:
     """An event with branch and venue loaded; NotFound if there is none."""
-    if not 1 <= event_id <= MAX_DATABASE_ID:
+    if not is_database_id(event_id):
         raise NotFound(_("There is no such event."))
     event = db.session.execute(
         select(Event)
@@ -356,9 +355,14 @@ def get_event(event_id: int) -> Event:
     return event
 
 
+def is_slug(value: object) -> bool:
+    """Whether ``value`` has the form of a branch's slug (so it is safe to look up)."""
+    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
+
+
 def get_branch(slug: str) -> Branch:
     """A branch with its rooms loaded; NotFound if there is none."""
-    if not isinstance(slug, str) or not _SLUG.match(slug):
+    if not is_slug(slug):
         raise NotFound(_("There is no such branch."))
     branch = db.session.execute(
         select(Branch).options(selectinload(Branch.venues)).where(Branch.slug == slug)

@@ -18,19 +18,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import date_range
 from ..extensions import db
 from ..models import Branch, Closure, Event
 from ..models.event import STATUS_SCHEDULED
 from ..timeutil import local_day_bounds, to_local
 from .errors import InvalidInput, NotFound
 from .recurrence import clean_rule, days_of, parse_rule
-from .validation import has_control_characters
+from .validation import has_control_characters, is_database_id
 
 MAX_REASON_LENGTH = 300
 MAX_CLOSURE_DAYS = 366
 SKIP_HOLIDAY = "holiday"
 SKIP_CLOSURE = "closure"
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,14 @@ def public_holiday(day: date, language: str = "en") -> str | None:
 
 
 def _parse_day(value: object, field: str) -> date:
-    if not isinstance(value, str):
-        raise InvalidInput({field: [_("Enter a date as YYYY-MM-DD, for example 2026-05-10.")]})
     try:
-        day = date.fromisoformat(value.strip()) if len(value.strip()) == 10 else None
+        return date_range.parse_day(value.strip() if isinstance(value, str) else value)
+    except date_range.OutOfRange:
+        raise InvalidInput({field: [date_range.out_of_range_message()]}) from None
     except ValueError:
-        day = None
-    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise InvalidInput({field: [_("Enter a date as YYYY-MM-DD, for example 2026-05-10.")]})
-    return day
+        raise InvalidInput(
+            {field: [_("Enter a date as YYYY-MM-DD, for example 2026-05-10.")]}
+        ) from None
 
 
 def _clean_reason(value: object) -> str:
@@ -122,7 +121,7 @@ def closures_of(branch_id: int) -> list[Closure]:
 
 
 def get_closure(closure_id: int) -> Closure:
-    closure = db.session.get(Closure, closure_id) if 0 < closure_id < 2**31 else None
+    closure = db.session.get(Closure, closure_id) if is_database_id(closure_id) else None
     if closure is None:
         raise NotFound(_("There is no such closure."))
     return closure

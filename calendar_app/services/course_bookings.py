@@ -37,7 +37,7 @@ from .registration_rules import (
     new_row,
 )
 from .seats import lock_events, seat_counts
-from .validation import registration_fields
+from .validation import is_database_id, registration_fields
 
 
 def refuse_single_registration(event: Event) -> None:
@@ -62,7 +62,7 @@ def _upcoming(series_id: int, now: datetime) -> list[Event]:
 
 
 def _course(series_id: int) -> Series:
-    series = db.session.get(Series, series_id) if 0 < series_id < 2**31 else None
+    series = db.session.get(Series, series_id) if is_database_id(series_id) else None
     if series is None:
         raise NotFound(_("There is no such series."))
     if not series.is_whole_series:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import date_range
 from ..extensions import db
 from ..models import Branch, Event, Series, Venue
 from ..models.event import (
@@ -183,6 +184,10 @@ def check_event(
         add("age_max", _("The upper age must not be below the lower age."))
     if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
         raise ValueError("event times must be timezone-aware")
+    for name in ("starts_at", "ends_at", "opens_at", "closes_at"):
+        moment = getattr(data, name)
+        if moment is not None and not date_range.contains(moment.astimezone(UTC)):
+            add(name, date_range.out_of_range_message())
     if data.ends_at <= data.starts_at:
         add("ends_at", _("The event must end after it starts."))
     if not 0 <= data.capacity <= MAX_CAPACITY:

@@ -25,6 +25,18 @@ def clean_text(value: str | None) -> str:
     return unicodedata.normalize("NFC", _CONTROL_CHARACTERS.sub("", text))
 
 
+_LINE_BREAKS = re.compile(r"[\t\n]+")
+
+
+def single_line(value: str | None) -> str:
+    """``clean_text`` on one line: tabs and line breaks become a space.
+
+    For what iCalendar writes unescaped (the calendar's name, a parameter such as CN), where a
+    line break, say from an event title that got past the input checks, would break the file.
+    """
+    return _LINE_BREAKS.sub(" ", clean_text(value))
+
+
 _markdown_tokens = mistune.create_markdown(renderer=None)
 _HIDDEN_HTML = ("<script", "<style")
 

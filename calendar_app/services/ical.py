@@ -19,12 +19,12 @@ event again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
 from icalendar import Calendar, Timezone, vDuration
@@ -34,7 +34,10 @@ from ..caches import LockedCache
 from ..localization import localized
 from ..models import Event
 from ..models.event import STATUS_CANCELLED
-from .feed_text import clean_text, plain_text
+from ..timeutil import to_local
+from .feed_text import clean_text, plain_text, single_line
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Almaty city libraries//Library events//EN"
 REFRESH_INTERVAL = timedelta(hours=1)
@@ -88,15 +91,15 @@ def event_location(event: Event, language: str | None = None) -> str:
 
 def vevent_component(event: Event, base_url: str, uid_domain: str, labels: Labels) -> VEvent:
     """The event's VEVENT as feeds show it (callers may change it before serializing)."""
-    zone = ZoneInfo(event.branch.timezone)
+    zone = event.branch.timezone
     component = VEvent()
     component.add("UID", event_uid(event.id, uid_domain))
     component.add("DTSTAMP", event.updated_at.astimezone(UTC))
     component.add("LAST-MODIFIED", event.updated_at.astimezone(UTC))
     component.add("CREATED", event.created_at.astimezone(UTC))
     component.add("SEQUENCE", event.sequence)
-    component.add("DTSTART", event.starts_at.astimezone(zone))
-    component.add("DTEND", event.ends_at.astimezone(zone))
+    component.add("DTSTART", to_local(event.starts_at, zone))
+    component.add("DTEND", to_local(event.ends_at, zone))
     component.add("SUMMARY", clean_text(localized(event, "title", labels.language)))
     description = plain_text(localized(event, "description", labels.language))
     if description:
@@ -172,7 +175,13 @@ def vtimezones(events: Iterable[Event], default_zone: str | None = None) -> byte
     zones = sorted({event.branch.timezone for event in events})
     if not zones and default_zone:
         zones = [default_zone]
-    return b"".join(vtimezone_bytes(zone) for zone in zones)
+    blocks = []
+    for zone in zones:
+        try:
+            blocks.append(vtimezone_bytes(zone))
+        except Exception:  # a branch's unknown zone: its events are left out by build_feed
+            log.exception("time zone %r cannot be written as a VTIMEZONE", zone)
+    return b"".join(blocks)
 
 
 END = b"END:VCALENDAR\r\n"
@@ -187,7 +196,7 @@ def calendar_head(name: str | None, method: str | None) -> bytes:
     if method:
         calendar.add("METHOD", method)
     if name:
-        calendar.calendar_name = clean_text(name)
+        calendar.calendar_name = single_line(name)
         calendar.add("REFRESH-INTERVAL", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
         calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
     head = calendar.to_ical()
@@ -210,11 +219,12 @@ def build_feed(
     there is no event (a feed is never an empty calendar).
     """
     labels = labels or Labels()
-    return b"".join(
-        [
-            calendar_head(name, None),
-            vtimezones(events, default_zone),
-            *(vevent_bytes(event, base_url, uid_domain, labels) for event in events),
-            END,
-        ]
-    )
+    entries = []
+    for event in events:
+        try:
+            entries.append(vevent_bytes(event, base_url, uid_domain, labels))
+        except Exception:  # one event's data never takes the whole feed down
+            log.exception(
+                "event %s left out of a feed: it cannot be written as iCalendar", event.id
+            )
+    return b"".join([calendar_head(name, None), vtimezones(events, default_zone), *entries, END])

@@ -19,7 +19,7 @@ from icalendar import vCalAddress
 from ..models import Event, Registration
 from ..models.event import STATUS_CANCELLED as EVENT_CANCELLED
 from ..models.registration import STATUS_CANCELLED, STATUS_WAITLISTED
-from .feed_text import clean_text
+from .feed_text import single_line
 from .ical import END, Labels, calendar_head, host_of, vevent_component, vtimezones
 
 PUBLISH = "PUBLISH"
@@ -92,6 +92,6 @@ def build_registration_calendar(
         component.add(key, value)
     if method:
         organizer = vCalAddress(f"mailto:no-reply@{host_of(base_url)}")
-        organizer.params["CN"] = clean_text(organizer_name or event.branch.name)
+        organizer.params["CN"] = single_line(organizer_name or event.branch.name)
         component.add("ORGANIZER", organizer)
     return b"".join([calendar_head(name, method), vtimezones([event]), component.to_ical(), END])

@@ -8,6 +8,7 @@ committed one is never lost. Nothing is sent inside a web request: ``outbox_work
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -32,6 +33,8 @@ from .ical import Labels
 from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
 from .mail_message import CHECKIN_CID, clean_header_text
 from .registration_rules import checkin_code_for
+
+log = logging.getLogger(__name__)
 
 REGISTERED = "registered"
 WAITLISTED = "waitlisted"
@@ -115,6 +118,27 @@ def invitation_ics(registration: Registration, language: str, method: str = PUBL
     ).decode("utf-8")
 
 
+def _attendance_deadline(event: Event) -> datetime | None:
+    """When parties must confirm they are coming; None if not asked (or not representable)."""
+    if event.confirm_attendance_hours is None:
+        return None
+    try:
+        return event.starts_at - timedelta(hours=event.confirm_attendance_hours)
+    except OverflowError:
+        log.warning("event %s: its attendance deadline cannot be written", event.id)
+        return None
+
+
+def _invitation_or_none(registration: Registration, language: str, method: str) -> str | None:
+    """The .ics for the mail; None (the mail goes without it) if the event cannot be written
+    as iCalendar, so that one event's data never stops a registration or its mail."""
+    try:
+        return invitation_ics(registration, language, method)
+    except Exception:
+        log.exception("registration %s: mailed without its calendar file", registration.id)
+        return None
+
+
 @dataclass
 class RenderedMail:
     subject: str
@@ -142,11 +166,7 @@ def render_mail(
     event: Event = registration.event
     branch = event.branch
     title = localized(event, "title", language)
-    deadline = (
-        event.starts_at - timedelta(hours=event.confirm_attendance_hours)
-        if event.confirm_attendance_hours is not None
-        else None
-    )
+    deadline = _attendance_deadline(event)
     standing = (
         no_shows.standing(
             registration.email_normalized, registration.source, registration.created_at
@@ -223,7 +243,7 @@ def enqueue(
     with force_locale(language):
         rendered = render_mail(kind, registration, language, token)
         method = calendar_method(kind, registration)
-        invitation = invitation_ics(registration, language, method) if method else None
+        invitation = _invitation_or_none(registration, language, method) if method else None
     message = OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key,

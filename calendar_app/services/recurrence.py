@@ -15,6 +15,7 @@ from itertools import islice
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from flask_babel import gettext as _
 
+from .. import date_range
 from ..timeutil import to_local
 from .errors import InvalidInput
 from .validation import has_control_characters
@@ -60,6 +61,11 @@ def parse_rule(text: str, first_start: datetime, zone: str) -> rrule:
     unreadable = InvalidInput({"rrule": [_("This repetition rule cannot be read.")]})
     if _FORBIDDEN_PARTS.search(text):
         raise unreadable
+    until = _UNTIL.search(text)
+    if until is not None and not (
+        date_range.FIRST_YEAR <= int(until.group(1)[:4]) <= date_range.LAST_YEAR
+    ):
+        raise InvalidInput({"rrule": [date_range.out_of_range_message()]})
     try:
         rule = rrulestr(_until_in_local_time(text, zone), dtstart=first_start, forceset=False)
     except (ValueError, TypeError, OverflowError, IndexError, KeyError):
@@ -70,11 +76,18 @@ def parse_rule(text: str, first_start: datetime, zone: str) -> rrule:
 
 
 def first_dates(rule: rrule, limit: int = MAX_OCCURRENCES) -> list[datetime]:
-    """The rule's first dates, refused if there are none or more than ``limit``."""
+    """The rule's first dates, refused if there are none, more than ``limit`` or any outside
+    the service's date range."""
+    beyond = InvalidInput({"rrule": [date_range.out_of_range_message()]})
+    starts: list[datetime] = []
     try:
-        starts = list(islice(rule, limit + 1))
+        for start in islice(rule, limit + 1):
+            if not date_range.contains(start):
+                raise beyond
+            starts.append(start)
     except (ValueError, OverflowError):
-        starts = []
+        if starts:  # the next date is past what a calendar can hold at all
+            raise beyond from None
     if not starts:
         raise InvalidInput({"rrule": [_("This rule yields no date.")]})
     if len(starts) > limit:

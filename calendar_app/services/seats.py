@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Event, Registration
 from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
 from .errors import NotFound
+from .validation import is_database_id
 
 # Where an event's registration window stands at a given moment.
 WINDOW_NONE = "none"  # drop-in or cancelled: nobody registers
@@ -66,9 +67,13 @@ def lock_event(event_id: int) -> Event:
 
     On SQLite the writing transaction began with ``BEGIN IMMEDIATE`` and holds the write lock.
     """
-    event = db.session.execute(
-        select(Event).where(Event.id == event_id).with_for_update()
-    ).scalar_one_or_none()
+    event = (
+        db.session.execute(
+            select(Event).where(Event.id == event_id).with_for_update()
+        ).scalar_one_or_none()
+        if is_database_id(event_id)
+        else None
+    )
     if event is None:
         raise NotFound(_("No such event."))
     return event

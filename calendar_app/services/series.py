@@ -44,6 +44,7 @@ from .seats import (
     registration_window,
     seat_counts,
 )
+from .validation import is_database_id
 
 T = TypeVar("T")
 
@@ -219,7 +220,7 @@ def get_series(series_id: int) -> Series:
         db.session.execute(
             select(Series).options(joinedload(Series.branch)).where(Series.id == series_id)
         ).scalar_one_or_none()
-        if 0 < series_id < 2**31
+        if is_database_id(series_id)
         else None
     )
     if series is None:

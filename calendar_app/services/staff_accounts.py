@@ -7,11 +7,14 @@ a dummy hash of the same cost, so the answer takes as long as for a real account
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import idna
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -19,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Branch, StaffUser
+from ..models.staff import new_session_stamp
 from .errors import InvalidInput
 from .validation import has_control_characters, normalized_address
 
@@ -63,6 +67,23 @@ def normalise_email(value: str) -> str:
     if address is None:
         raise InvalidInput({"email": [_("This is not a valid e-mail address.")]})
     return address.lower()
+
+
+def address_limit_key(value: str) -> str:
+    """One key for every spelling of an address, for counting failed logins per account.
+
+    Full-width or otherwise compatible characters (NFKC), any case (casefold) and a domain in
+    Unicode or in its IDNA form all give the same key, so that respelling the address does not
+    buy more guesses. Text that is no address at all is keyed the same way.
+    """
+    text = (value or "").strip()
+    text = unicodedata.normalize("NFKC", normalized_address(text) or text).casefold()
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text
+    with contextlib.suppress(UnicodeError):  # not a domain IDNA can encode: keep it as written
+        domain = idna.encode(domain, uts46=True).decode("ascii")
+    return f"{local}@{domain}"
 
 
 def check_password_rules(password: str) -> list[str]:
@@ -157,7 +178,7 @@ def create_staff(data: StaffData, now: datetime) -> StaffUser:
 
 
 def update_staff(staff: StaffUser, data: StaffData, now: datetime) -> StaffUser:
-    """Change an account. A new password ends the account's other sessions (see ``session_stamp``)."""
+    """Change an account. A new password ends every session of the account (``end_sessions``)."""
     email, branches = _validate(data, staff)
     staff.email = email
     staff.name = (data.name or "").strip()
@@ -166,9 +187,21 @@ def update_staff(staff: StaffUser, data: StaffData, now: datetime) -> StaffUser:
     staff.branches = branches
     if data.password is not None:
         staff.password_hash = hash_password(data.password)
+        end_sessions(staff)
     staff.updated_at = now
     db.session.flush()
     return staff
+
+
+def end_sessions(staff: StaffUser) -> None:
+    """Log the account out everywhere: a new ``session_stamp`` makes every session cookie and
+    remember cookie issued before worthless (Flask-Login keeps ``<id>:<stamp>`` in them).
+
+    Called on logout, so logging out on one device logs the account out on every device: a
+    copied session cookie must not outlive the logout.
+    """
+    staff.session_stamp = new_session_stamp()
+    db.session.flush()
 
 
 def authenticate(email: str, password: str, now: datetime) -> StaffUser | None:

@@ -118,17 +118,6 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def parse_month(value: str | None) -> date | None:
-    """``YYYY-MM`` -> the first day of that month; None if missing or malformed."""
-    if not value or len(value) != 7 or value[4] != "-":
-        return None
-    try:
-        year, month = int(value[:4]), int(value[5:])
-        return date(year, month, 1) if 1900 <= year <= 9999 else None
-    except ValueError:
-        return None
-
-
 def monthly_stats(
     branches: Iterable[Branch], first_month: date, last_month: date, now: datetime
 ) -> StatsReport:

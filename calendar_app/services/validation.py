@@ -1,4 +1,4 @@
-"""Checks every service shares: control characters, e-mail addresses and people's names.
+"""Checks every service shares: ids, control characters, e-mail addresses and people's names.
 
 Each caller words its own refusal; what counts as valid is decided here, once.
 """
@@ -14,6 +14,8 @@ from flask_babel import gettext as _
 from ..vocabulary import LANGUAGES
 from .errors import InvalidInput
 
+# Ids are PostgreSQL integers: a larger number names nothing (and would fail as a parameter).
+MAX_DATABASE_ID = 2**31 - 1
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 # C0 and C1 controls, DEL and lone surrogates; text that may span lines keeps tab, LF and CR.
@@ -22,6 +24,11 @@ _CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud8
 # Names also refuse format characters (bidi overrides, zero-width joiners), surrogates,
 # private-use and unassigned code points: they would disguise a name on the roster.
 _NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def is_database_id(value: object) -> bool:
+    """Whether ``value`` could be the id of a row: a whole number (not a bool) in 1..2^31-1."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DATABASE_ID
 
 
 def has_control_characters(text: str, *, multiline: bool = False) -> bool:

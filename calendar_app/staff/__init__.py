@@ -45,7 +45,8 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    """Accept only ``<id>:<stamp>`` of an active account whose password has not changed since."""
+    """Accept only ``<id>:<stamp>`` of an active account whose stamp is still the current one
+    (logout and a new password replace it)."""
     raw_id, _, stamp = user_id.partition(":")
     if not raw_id.isdigit() or len(raw_id) > 18:
         return None
@@ -65,7 +66,7 @@ def require_login() -> Any:
 @bp.after_request
 def no_store(response: Any) -> Any:
     """Staff pages show personal data: keep them out of shared caches and the back-forward cache."""
-    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

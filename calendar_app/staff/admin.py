@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -100,7 +100,7 @@ def new_branch() -> Any:
     )
 
 
-@bp.route("/admin/branches/<int:branch_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/branches/<id:branch_id>/edit", methods=["GET", "POST"])
 def edit_branch(branch_id: int) -> Any:
     _require_admin()
     branch = db.session.get(Branch, branch_id) or abort(404)
@@ -120,7 +120,7 @@ def _load_branch(branch_id: int) -> Branch:
     return branch
 
 
-@bp.get("/admin/branches/<int:branch_id>/rooms")
+@bp.get("/admin/branches/<id:branch_id>/rooms")
 def venues(branch_id: int) -> str:
     branch = _load_branch(branch_id)
     return render_template("staff/admin_venues.html", branch=branch)
@@ -134,7 +134,7 @@ def _venue_data(form: VenueForm) -> VenueData:
     )
 
 
-@bp.route("/admin/branches/<int:branch_id>/rooms/new", methods=["GET", "POST"])
+@bp.route("/admin/branches/<id:branch_id>/rooms/new", methods=["GET", "POST"])
 def new_venue(branch_id: int) -> Any:
     branch = _load_branch(branch_id)
     form = VenueForm()
@@ -147,7 +147,7 @@ def new_venue(branch_id: int) -> Any:
     )
 
 
-@bp.route("/admin/rooms/<int:venue_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/rooms/<id:venue_id>/edit", methods=["GET", "POST"])
 def edit_venue(venue_id: int) -> Any:
     venue = db.session.get(Venue, venue_id) or abort(404)
     permissions.require_venue(current_user, venue)
@@ -196,7 +196,7 @@ def new_staff() -> Any:
     )
 
 
-@bp.route("/admin/staff/<int:staff_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/staff/<id:staff_id>/edit", methods=["GET", "POST"])
 def edit_staff(staff_id: int) -> Any:
     _require_admin()
     staff = db.session.get(StaffUser, staff_id) or abort(404)
@@ -209,6 +209,8 @@ def edit_staff(staff_id: int) -> Any:
                 {"is_admin": [_("You cannot take away your own administrator access.")]}
             )
         update_staff(staff, data, utcnow())
+        if staff.id == current_user.id and data.password is not None:
+            login_user(staff)  # a new password ends the other sessions, not this one
 
     return _form_page(
         form,

@@ -49,7 +49,7 @@ def render_roster(
     )
 
 
-@bp.get("/events/<int:event_id>/roster")
+@bp.get("/events/<id:event_id>/roster")
 def roster(event_id: int) -> Any:
     event = load_event(event_id)
     try:
@@ -59,7 +59,7 @@ def roster(event_id: int) -> Any:
     return render_roster(event, search=search)
 
 
-@bp.get("/events/<int:event_id>/roster.csv")
+@bp.get("/events/<id:event_id>/roster.csv")
 def roster_export(event_id: int) -> Response:
     event = load_event(event_id)
     body = roster_csv(event, build_roster(event.id))
@@ -74,13 +74,13 @@ def roster_export(event_id: int) -> Response:
     )
 
 
-@bp.get("/events/<int:event_id>/sign-in-sheet")
+@bp.get("/events/<id:event_id>/sign-in-sheet")
 def sign_in_sheet(event_id: int) -> str:
     event = load_event(event_id)
     return render_template("staff/sign_in_sheet.html", event=event, roster=build_roster(event.id))
 
 
-@bp.post("/events/<int:event_id>/headcount")
+@bp.post("/events/<id:event_id>/headcount")
 def headcount(event_id: int) -> Any:
     event = load_event(event_id)
     form = HeadcountForm()

@@ -14,7 +14,7 @@ from limits import parse as parse_limit
 
 from ..database import unit_of_work
 from ..extensions import limiter
-from ..services.staff_accounts import authenticate
+from ..services.staff_accounts import address_limit_key, authenticate, end_sessions
 from ..timeutil import utcnow
 from . import bp
 from .forms import ConfirmForm, LoginForm
@@ -40,7 +40,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _limit_keys(email: str) -> list[tuple[Any, str, str]]:
-    account = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+    key = address_limit_key(email)
+    account = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
     address = request.remote_addr or "unknown"
     config = current_app.config
     prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
@@ -107,6 +108,8 @@ def logout() -> Any:
     if not form.validate_on_submit():
         flash(_("Your session form expired; please try again."), "error")
         return redirect(url_for("staff.dashboard"))
+    with unit_of_work():  # copies of the session cookie stop working too
+        end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("staff.login"))

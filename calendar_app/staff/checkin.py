@@ -94,12 +94,12 @@ def _change(registration_id: int, undo: bool) -> Any:
     return _answer(registration, error, done)
 
 
-@bp.post("/registrations/<int:registration_id>/check-in")
+@bp.post("/registrations/<id:registration_id>/check-in")
 def check_in(registration_id: int) -> Any:
     return _change(registration_id, undo=False)
 
 
-@bp.post("/registrations/<int:registration_id>/undo-check-in")
+@bp.post("/registrations/<id:registration_id>/undo-check-in")
 def undo_check_in(registration_id: int) -> Any:
     return _change(registration_id, undo=True)
 
@@ -129,7 +129,7 @@ def check_in_by_code(code: str) -> Any:
     )
 
 
-@bp.post("/events/<int:event_id>/walk-ins")
+@bp.post("/events/<id:event_id>/walk-ins")
 def walk_in(event_id: int) -> Any:
     """Seat a party at the door while seats remain, or beyond the capacity when asked to."""
     event = load_event(event_id)

@@ -26,6 +26,7 @@ from ..services.closures import (
 )
 from ..services.errors import InvalidInput
 from ..services.rule_builder import build_rule
+from ..services.validation import is_database_id
 from ..timeutil import utcnow
 from . import bp
 from .forms import CLOSURE_RULE, ClosureForm, ConfirmForm
@@ -33,7 +34,7 @@ from .forms import CLOSURE_RULE, ClosureForm, ConfirmForm
 
 def load_branch(branch_id: int) -> Branch:
     """The branch if it exists (404) and I manage it (403)."""
-    branch = db.session.get(Branch, branch_id) if 0 < branch_id < 2**31 else None
+    branch = db.session.get(Branch, branch_id) if is_database_id(branch_id) else None
     if branch is None:
         abort(404)
     permissions.require_branch(current_user, branch.id)
@@ -52,11 +53,11 @@ def closure_input(form: ClosureForm) -> dict[str, object]:
 def _added_closure(branch: Branch) -> Closure | None:
     """The closure just added (``?added=<id>``), if it is one of this branch's."""
     added = request.args.get("added", type=int)
-    closure = db.session.get(Closure, added) if added and 0 < added < 2**31 else None
+    closure = db.session.get(Closure, added) if is_database_id(added) else None
     return closure if closure is not None and closure.branch_id == branch.id else None
 
 
-@bp.route("/branches/<int:branch_id>/closures", methods=["GET", "POST"])
+@bp.route("/branches/<id:branch_id>/closures", methods=["GET", "POST"])
 def closures(branch_id: int) -> Any:
     branch = load_branch(branch_id)
     form = ClosureForm()
@@ -88,7 +89,7 @@ def closures(branch_id: int) -> Any:
     )
 
 
-@bp.post("/closures/<int:closure_id>/delete", endpoint="delete_closure")
+@bp.post("/closures/<id:closure_id>/delete", endpoint="delete_closure")
 def delete_closure_view(closure_id: int) -> Any:
     closure = get_closure(closure_id)
     permissions.require_branch(current_user, closure.branch_id)

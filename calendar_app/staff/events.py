@@ -187,7 +187,7 @@ def _save_edit(event: Event, data: EventData, scope: str) -> int:
     return len(update_series(event.series, changes, now, scope=scope, from_event=event.id))
 
 
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int) -> Any:
     event = load_event(event_id)
     zone = event.branch.timezone
@@ -256,7 +256,7 @@ def edit_event(event_id: int) -> Any:
     return render_template("staff/event_form.html", form=form, event=event), status
 
 
-@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"], endpoint="cancel_event")
+@bp.route("/events/<id:event_id>/cancel", methods=["GET", "POST"], endpoint="cancel_event")
 def cancel_event_view(event_id: int) -> Any:
     event = load_event(event_id)
     form = ConfirmForm()

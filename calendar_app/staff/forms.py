@@ -21,9 +21,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import date_range
 from ..models.event import REGISTRATION_KINDS
 from ..models.series import MODE_PER_OCCURRENCE, MODE_WHOLE_SERIES
 from ..services.rule_builder import (
@@ -50,6 +51,12 @@ REGISTRATION_LABELS = {
     "required": _l("Registration required"),
     "none": _l("Drop-in (no registration)"),
 }
+
+
+def within_date_range(_form: FlaskForm, field: Any) -> None:
+    """A date or date-time field's value lies in the service's range (date_range.py)."""
+    if field.data is not None and not date_range.contains(field.data):
+        raise ValidationError(date_range.out_of_range_message())
 
 
 class LoginForm(FlaskForm):
@@ -82,10 +89,14 @@ class EventForm(FlaskForm):
     )
     venue_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
     starts_at = DateTimeLocalField(
-        _l("Starts (local time)"), format=LOCAL_FORMAT, validators=[InputRequired()]
+        _l("Starts (local time)"),
+        format=LOCAL_FORMAT,
+        validators=[InputRequired(), within_date_range],
     )
     ends_at = DateTimeLocalField(
-        _l("Ends (local time)"), format=LOCAL_FORMAT, validators=[InputRequired()]
+        _l("Ends (local time)"),
+        format=LOCAL_FORMAT,
+        validators=[InputRequired(), within_date_range],
     )
     registration = SelectField(
         _l("Registration"),
@@ -104,12 +115,12 @@ class EventForm(FlaskForm):
     opens_at = DateTimeLocalField(
         _l("Registration opens (local time, empty: at once)"),
         format=LOCAL_FORMAT,
-        validators=[Optional()],
+        validators=[Optional(), within_date_range],
     )
     closes_at = DateTimeLocalField(
         _l("Registration closes (local time, empty: at the start)"),
         format=LOCAL_FORMAT,
-        validators=[Optional()],
+        validators=[Optional(), within_date_range],
     )
     # The title and description in the other languages; the service checks them. The pair in
     # the event's own language is not used (the plain title and description hold that text).
@@ -225,7 +236,7 @@ class SeriesForm(EventForm, RepetitionForm):
         ],
         default=END_UNTIL,
     )
-    until = DateField(_l("Last date"), validators=[Optional()])
+    until = DateField(_l("Last date"), validators=[Optional(), within_date_range])
     count = IntegerField(_l("Number of dates"), validators=[Optional()])
     registration_mode = RadioField(
         _l("How visitors register"),
@@ -275,8 +286,8 @@ class ClosureForm(RepetitionForm):
         ],
         default=CLOSURE_RANGE,
     )
-    start = DateField(_l("First day"), validators=[Optional()])
-    end = DateField(_l("Last day (included)"), validators=[Optional()])
+    start = DateField(_l("First day"), validators=[Optional(), within_date_range])
+    end = DateField(_l("Last day (included)"), validators=[Optional(), within_date_range])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -84,7 +84,7 @@ def new_series() -> Any:
     )
 
 
-@bp.get("/series/<int:series_id>")
+@bp.get("/series/<id:series_id>")
 def series_detail(series_id: int) -> str:
     series = load_series(series_id)
     now = utcnow()
@@ -99,7 +99,7 @@ def series_detail(series_id: int) -> str:
     )
 
 
-@bp.route("/series/<int:series_id>/cancel", methods=["GET", "POST"], endpoint="cancel_series")
+@bp.route("/series/<id:series_id>/cancel", methods=["GET", "POST"], endpoint="cancel_series")
 def cancel_series_view(series_id: int) -> Any:
     series = load_series(series_id)
     form = ConfirmForm()

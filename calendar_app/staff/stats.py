@@ -8,6 +8,7 @@ from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import date_range
 from ..extensions import db
 from ..models import Branch
 from ..services import permissions
@@ -17,7 +18,6 @@ from ..services.stats import (
     add_months,
     month_start,
     monthly_stats,
-    parse_month,
     rate_text,
     stats_csv,
 )
@@ -26,15 +26,26 @@ from ..timeutil import to_local, utcnow
 from . import bp
 
 
+def _month_argument(name: str, problems: list[str]) -> date | None:
+    """A ``YYYY-MM`` query argument; None (and a problem named) if absent or not acceptable."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date_range.parse_month(raw)
+    except date_range.OutOfRange:
+        problems.append(date_range.out_of_range_message())
+    except ValueError:
+        problems.append(_("Give months as YYYY-MM."))
+    return None
+
+
 def _report() -> tuple[StatsReport, list[Branch], str | None, list[str]]:
     now = utcnow()
     problems: list[str] = []
     this_month = month_start(to_local(now, current_app.config["DEFAULT_TIMEZONE"]).date())
-    last = parse_month(request.args.get("to")) or this_month
-    first = parse_month(request.args.get("from")) or add_months(last, -5)
-    for name in ("from", "to"):
-        if request.args.get(name) and parse_month(request.args.get(name)) is None:
-            problems.append(_("Give months as YYYY-MM."))
+    last = _month_argument("to", problems) or this_month
+    first = _month_argument("from", problems) or add_months(last, -5)
     if first > last:
         problems.append(_("The first month must not be after the last."))
         first = add_months(last, -5)
@@ -78,7 +89,11 @@ def stats() -> tuple[str, int]:
 
 @bp.get("/stats.csv")
 def stats_export() -> Response:
-    report, _managed, slug, _problems = _report()
+    report, _managed, slug, problems = _report()
+    if problems:  # a file of other months than those asked for would mislead
+        return Response(
+            "\n".join(problems) + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
     first: date = report.first_month
     name = f"statistics-{slug or 'all'}-{first:%Y-%m}-{report.last_month:%Y-%m}.csv"
     return Response(

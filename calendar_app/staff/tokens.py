@@ -29,7 +29,7 @@ def tokens() -> str:
     )
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@bp.route("/tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 def revoke_token(token_id: int) -> Any:
     """Ask first (GET), then revoke (POST with the CSRF token)."""
     token = api_tokens.get_token(current_user, token_id)

@@ -2,6 +2,10 @@
 
 Nothing downloads a browser: Playwright is pointed at /usr/bin/chromium (the test script installs
 Debian's package). A failing test leaves a full-page screenshot in test-artifacts/.
+
+The pages are served with the production Content-Security-Policy, and every browser context a
+test opens reports what the policy refused (the browser's console message and the page's
+``securitypolicyviolation`` event): a test with any refusal fails at teardown.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -29,6 +34,41 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
+# Runs in every document before its own scripts; the binding is exposed by CspWatchingBrowser.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__reportCspViolation(
+    event.effectiveDirective + " refused " + (event.blockedURI || "inline") + " at "
+    + event.sourceFile + ":" + event.lineNumber
+  );
+});
+"""
+
+
+class CspWatchingBrowser:
+    """The Playwright browser, whose every new context records CSP refusals in ``violations``."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.expose_function("__reportCspViolation", self._reported)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console_message)
+        return context
+
+    def _reported(self, text: str) -> None:
+        self.violations.append(f"page: {text}")
+
+    def _console_message(self, message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Refused to" in text:
+            self.violations.append(f"console: {text}")
 
 
 def chromium_path() -> str:
@@ -46,8 +86,22 @@ def browser() -> Iterator:
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield instance
+        yield CspWatchingBrowser(instance)
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if any page it opened broke the Content-Security-Policy."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watcher: CspWatchingBrowser = request.getfixturevalue("browser")
+    watcher.violations.clear()
+    yield
+    found = list(watcher.violations)
+    watcher.violations.clear()
+    assert found == [], "the Content-Security-Policy refused: " + "; ".join(found)
 
 
 @pytest.fixture
