@@ -140,6 +140,7 @@ def test_hostile_q_gets_a_clear_400(client, door, q, message):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and 'aria-invalid="true"' in page
+    assert "\x00" not in page and "\x1b" not in page
     assert shown(page, door) == {"family", "pair", "percent", "waiting", "underscore"}
 
 

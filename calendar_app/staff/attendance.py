@@ -39,7 +39,7 @@ def render_roster(
             event=event,
             roster=whole.matching(search),
             total_parties=whole.parties,
-            search_text=request.args.get("q", "")[:MAX_SEARCH_LENGTH],
+            search_text=_shown_search(request.args.get("q", "")),
             search_error=search_error,
             no_shows=no_shows.roster_counts(whole.confirmed + whole.waitlist, utcnow()),
             form=ConfirmForm(),
@@ -47,6 +47,11 @@ def render_roster(
         ),
         status,
     )
+
+
+def _shown_search(raw: str) -> str:
+    """The search as typed, for the search box: a refused one shortened and without controls."""
+    return "".join(ch for ch in raw[:MAX_SEARCH_LENGTH] if ch.isprintable())
 
 
 @bp.get("/events/<id:event_id>/roster")
