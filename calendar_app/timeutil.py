@@ -72,8 +72,21 @@ def active_locale() -> str:
 
 
 def format_local_datetime(moment: datetime, zone: str, fmt: str = "medium") -> str:
-    """Date and time in the branch's zone, in the active language."""
-    return babel_dates.format_datetime(to_local(moment, zone), fmt, locale=active_locale())
+    """Date and time in the branch's zone, in the active language.
+
+    The short and medium styles give the clock without seconds ("17:00", not Babel's medium
+    "17:00:00"); long and full keep Babel's own time, which names the zone's offset.
+    """
+    locale = active_locale()
+    if fmt not in ("short", "medium"):
+        return babel_dates.format_datetime(to_local(moment, zone), fmt, locale=locale)
+    pattern = babel_dates.get_datetime_format(fmt, locale=locale)
+    return (
+        str(pattern)
+        .replace("'", "")
+        .replace("{0}", format_local_time(moment, zone, "short"))
+        .replace("{1}", format_local_date(moment, zone, fmt))
+    )
 
 
 def format_local_date(moment: datetime, zone: str, fmt: str = "full") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from flask.testing import FlaskClient
@@ -105,4 +106,11 @@ def make_two_branches() -> dict[str, int | str]:
         "foreign": foreign.id,
         "staff": staff.get_id(),
         "other_staff": other_staff.get_id(),
+    }
+
+
+def door_counts(page: str) -> dict[str, int]:
+    """The counts a roster page (or its counts block) shows: checked_in, expected, walk_ins, free."""
+    return {
+        name: int(value) for name, value in re.findall(r'<dd data-count="(\w+)">(\d+)</dd>', page)
     }

@@ -18,7 +18,7 @@ from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.seats import seat_count
 from calendar_app.timeutil import to_local, utcnow
 from tests.factories import make_branch, make_event, make_registration, make_venue
-from tests.staff_support import log_in, make_staff
+from tests.staff_support import door_counts, log_in, make_staff
 
 
 def sign_up(event_id, name, seats=1, email=None, **extra):
@@ -94,7 +94,7 @@ def test_check_in_by_row_without_javascript(app, client, door):
     checked = registration(app, door["family"])
     assert checked.checked_in_at is not None and checked.checked_in_by_id == door["staff_id"]
     page = client.get(f"/staff/events/{door['event']}/roster").get_data(as_text=True)
-    assert "3 checked in" in page
+    assert door_counts(page)["checked_in"] == 3
     assert f'action="/staff/registrations/{door["family"]}/undo-check-in"' in page
     again = client.post(f"/staff/registrations/{door['family']}/check-in", follow_redirects=True)
     assert "already checked in" in again.get_data(as_text=True)
@@ -110,6 +110,12 @@ def test_check_in_with_fetch_answers_json_with_the_new_row(app, client, door):
     assert f'id="registration-{door["pair"]}"' in body["row_html"]
     assert "undo-check-in" in body["row_html"] and "Иван Петров" in body["row_html"]
     assert "2 checked in" in body["summary"]
+    assert door_counts(body["counts_html"]) == {
+        "checked_in": 2,
+        "expected": 5,
+        "walk_ins": 0,
+        "free": 0,
+    }
     again = client.post(
         f"/staff/registrations/{door['pair']}/check-in", headers={"Accept": "application/json"}
     )
@@ -311,7 +317,8 @@ def test_raising_capacity_in_the_form_promotes_the_waitlist(app, client, door):
     assert response.status_code == 302
     assert registration(app, door["waiting"]).status == "confirmed"
     page = client.get(f"/staff/events/{door['event']}/roster").get_data(as_text=True)
-    assert "6 of 6 seats taken" in page and "Nobody is waiting." in page
+    assert door_counts(page)["expected"] == 6 and door_counts(page)["free"] == 0
+    assert "Nobody is waiting." in page
 
 
 def test_cancelling_from_the_staff_side_tells_every_registrant_by_mail(app, client, door):

@@ -288,6 +288,10 @@ def test_cancelling_the_upcoming_dates_asks_first_and_tells_registrants(
         for event in events:
             make_registration(event.id, "Айгерім", seats=2)
         db.session.commit()
+    page = client.get(f"/staff/series/{series_id}").get_data(as_text=True)
+    zone = page.split('<section class="danger-zone"', 1)[1]  # below the dates, styled apart
+    assert page.index("danger-zone") > page.index('id="series-dates"')
+    assert f'class="button button-danger" href="/staff/series/{series_id}/cancel"' in zone
     page = client.get(f"/staff/series/{series_id}/cancel").get_data(as_text=True)
     assert "4 upcoming dates will be cancelled:" in page and page.count("2 seats taken") == 4
     with app.app_context():

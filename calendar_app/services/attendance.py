@@ -6,29 +6,111 @@ services/registrations.py, the only code that changes seats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Event, Registration
-from ..models.registration import STATUS_CONFIRMED, STATUS_WAITLISTED
+from ..models.registration import SOURCE_WALK_IN, STATUS_CONFIRMED, STATUS_WAITLISTED
 from ..timeutil import to_local
 from .errors import InvalidInput
 from .events import MAX_CAPACITY
 from .seats import SeatCount, lock_event, seat_count
 from .spreadsheets import csv_bytes
+from .validation import has_control_characters
+
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class DoorCounts:
+    """What the door keeps in view: seats checked in, expected (confirmed), of walk-ins, free."""
+
+    checked_in: int
+    expected: int
+    walk_ins: int
+    free: int
 
 
 @dataclass
 class Roster:
-    """An event's registrations for the door: confirmed first, then the waitlist in order."""
+    """An event's registrations for the door: confirmed first, then the waitlist in order.
+
+    ``seats`` and ``counts`` always describe the whole event, also when the parties are narrowed
+    down by a search.
+    """
 
     confirmed: list[Registration]
     waitlist: list[Registration]
     seats: SeatCount
+    counts: DoorCounts
+    search: str | None = None
+
+    @property
+    def parties(self) -> int:
+        return len(self.confirmed) + len(self.waitlist)
+
+    def matching(self, search: str | None) -> Roster:
+        """The parties whose name or address holds ``search`` (see ``parse_search``)."""
+        if not search:
+            return self
+        return replace(
+            self,
+            confirmed=[r for r in self.confirmed if matches(r, search)],
+            waitlist=[r for r in self.waitlist if matches(r, search)],
+            search=search,
+        )
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def parse_search(raw: str | None) -> str | None:
+    """The roster's ``q``: trimmed and compared case-insensitively; None when empty.
+
+    Matching happens in Python on the parties already loaded, so Kazakh and Russian letters
+    fold the same on SQLite and PostgreSQL and ``%`` or ``_`` are plain characters.
+    """
+    if raw is None:
+        return None
+    if len(raw) > MAX_SEARCH_LENGTH:
+        raise InvalidInput(
+            {"q": [_("This is too long (%(limit)d characters at most).", limit=MAX_SEARCH_LENGTH)]}
+        )
+    if has_control_characters(raw):
+        raise InvalidInput({"q": [_("This contains characters that are not allowed.")]})
+    return _folded(raw.strip()) or None
+
+
+def search_text(registration: Registration) -> str:
+    """What a search on the roster looks in: the name and the e-mail address, folded."""
+    return _folded(" ".join(filter(None, (registration.name, registration.email))))
+
+
+def matches(registration: Registration, search: str) -> bool:
+    return search in search_text(registration)
+
+
+def door_counts(event_id: int) -> DoorCounts:
+    walk_ins = db.session.execute(
+        select(func.coalesce(func.sum(Registration.seats), 0)).where(
+            Registration.event_id == event_id,
+            Registration.status == STATUS_CONFIRMED,
+            Registration.source == SOURCE_WALK_IN,
+        )
+    ).scalar_one()
+    return _door_counts(seat_count(event_id), int(walk_ins))
+
+
+def _door_counts(seats: SeatCount, walk_ins: int) -> DoorCounts:
+    return DoorCounts(
+        checked_in=seats.checked_in, expected=seats.confirmed, walk_ins=walk_ins, free=seats.free
+    )
 
 
 def roster(event_id: int) -> Roster:
@@ -46,10 +128,12 @@ def roster(event_id: int) -> Roster:
     )
     confirmed = [r for r in registrations if r.status == STATUS_CONFIRMED]
     waitlist = [r for r in registrations if r.status == STATUS_WAITLISTED]
+    seats = seat_count(event_id)
     return Roster(
         confirmed=sorted(confirmed, key=_by_name),
         waitlist=waitlist,
-        seats=seat_count(event_id),
+        seats=seats,
+        counts=_door_counts(seats, sum(r.seats for r in confirmed if r.source == SOURCE_WALK_IN)),
     )
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..database import unit_of_work
 from ..form_errors import apply_errors
 from ..models import Event
 from ..services import no_shows
+from ..services.attendance import MAX_SEARCH_LENGTH, parse_search, roster_csv, set_headcount
 from ..services.attendance import roster as build_roster
-from ..services.attendance import roster_csv, set_headcount
 from ..services.errors import InvalidInput
 from ..timeutil import utcnow
 from . import bp
@@ -20,17 +20,28 @@ from .events import load_event
 from .forms import ConfirmForm, HeadcountForm, WalkInForm
 
 
-def render_roster(event: Event, *, status: int = 200, **forms: Any) -> Any:
-    """The roster page, with the forms a failed POST passes back (their errors shown)."""
+def render_roster(
+    event: Event,
+    *,
+    status: int = 200,
+    search: str | None = None,
+    search_error: str | None = None,
+    **forms: Any,
+) -> Any:
+    """The roster page, narrowed to the parties a search finds, with the forms a failed POST
+    passes back (their errors shown)."""
     forms.setdefault("headcount_form", HeadcountForm(data={"headcount": event.headcount}))
     forms.setdefault("walk_in_form", WalkInForm())
-    parties = build_roster(event.id)
+    whole = build_roster(event.id)
     return (
         render_template(
             "staff/roster.html",
             event=event,
-            roster=parties,
-            no_shows=no_shows.roster_counts(parties.confirmed + parties.waitlist, utcnow()),
+            roster=whole.matching(search),
+            total_parties=whole.parties,
+            search_text=_shown_search(request.args.get("q", "")),
+            search_error=search_error,
+            no_shows=no_shows.roster_counts(whole.confirmed + whole.waitlist, utcnow()),
             form=ConfirmForm(),
             **forms,
         ),
@@ -38,9 +49,19 @@ def render_roster(event: Event, *, status: int = 200, **forms: Any) -> Any:
     )
 
 
+def _shown_search(raw: str) -> str:
+    """The search as typed, for the search box: a refused one shortened and without controls."""
+    return "".join(ch for ch in raw[:MAX_SEARCH_LENGTH] if ch.isprintable())
+
+
 @bp.get("/events/<id:event_id>/roster")
 def roster(event_id: int) -> Any:
-    return render_roster(load_event(event_id))
+    event = load_event(event_id)
+    try:
+        search = parse_search(request.args.get("q"))
+    except InvalidInput as error:
+        return render_roster(event, status=400, search_error=error.errors["q"][0])
+    return render_roster(event, search=search)
 
 
 @bp.get("/events/<id:event_id>/roster.csv")

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..form_errors import apply_errors
 from ..models import Event, Registration
 from ..services import course_bookings, door, permissions, registrations
+from ..services.attendance import door_counts
 from ..services.errors import Conflict, InvalidInput
 from ..services.seats import seat_count
 from ..timeutil import utcnow
@@ -59,7 +60,13 @@ def _answer(registration: Registration, error: str | None, done: str) -> Any:
     event = registration.event
     if _wants_json():
         row = render_template("staff/_roster_row.html", registration=registration, event=event)
-        body = {"row_html": row, "summary": _summary(event), "message": error or done}
+        counts = render_template("staff/_roster_counts.html", counts=door_counts(event.id))
+        body = {
+            "row_html": row,
+            "counts_html": counts,
+            "summary": _summary(event),
+            "message": error or done,
+        }
         if error:
             body["error"] = error
         return jsonify(body), 409 if error else 200

@@ -26,9 +26,9 @@
         if (result.data.row_html && row) {
           row.outerHTML = result.data.row_html;
         }
-        var summary = document.getElementById("roster-summary");
-        if (summary && result.data.summary) {
-          summary.textContent = result.data.summary;
+        var counts = document.getElementById("roster-counts");
+        if (counts && result.data.counts_html) {
+          counts.outerHTML = result.data.counts_html;
         }
         if (!result.ok) {
           button.disabled = false;
