@@ -228,3 +228,10 @@ def test_the_door_scripts_are_files_and_the_page_has_nothing_inline(client, door
     script = client.get("/static/js/roster.js")
     assert script.status_code == 200 and b'getElementById("roster-q")' in script.data
     script.close()
+
+
+def test_the_roster_leads_to_scanning_for_its_event(client, door):
+    page = roster(client, door).get_data(as_text=True)
+    assert f'href="/staff/scan?event={door["event"]}"' in page
+    scan = client.get(f"/staff/scan?event={door['event']}")
+    assert scan.status_code == 200 and "Құтадғу білік" in scan.get_data(as_text=True)
