@@ -93,7 +93,7 @@ def describe(check: door.DoorCheck) -> DoorResult:
     if check.kind == door.CHECKED_IN:
         title = pgettext("door result", "Checked in")
     elif check.kind == door.READY:
-        title = _("Confirmed")
+        title = pgettext("registration status", "Confirmed")
     elif check.kind == door.ALREADY_CHECKED_IN:
         title = _("Already checked in at %(time)s", time=clock_time(registration))
     else:
