@@ -18,6 +18,7 @@ class DemoVenue:
     name: str
     capacity: int
     accessibility_notes: str = ""
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str,
                         name=room.name,
                         capacity=room.capacity,
                         accessibility_notes=room.accessibility_notes,
+                        translations=room.translations,
                         created_at=now,
                         updated_at=now,
                     )
