@@ -157,3 +157,35 @@ def test_the_demo_season_has_series_that_skip_a_holiday_and_a_sanitary_day(ctx):
         .all()
     )
     assert {row.booking_id for row in rows} and all(row.booking_id for row in rows)
+
+
+def test_the_demo_season_reads_in_kazakh_russian_and_english(app, client):
+    from calendar_app.localization import localized
+
+    with app.app_context():
+        seed_demo(datetime.now(UTC))
+        db.session.commit()
+        for item in db.session.execute(select(Event)).scalars():
+            for language in ("kk", "ru", "en"):
+                assert localized(item, "title", language).strip(), (item.title, language)
+                assert localized(item, "description", language).strip(), (item.title, language)
+            others = {"kk", "ru", "en"} - {item.language}
+            assert set(item.translations) == others, item.title
+        for branch in db.session.execute(select(Branch)).scalars():
+            for language in ("kk", "ru"):
+                for field in ("name", "address"):
+                    assert branch.translations[language][field].strip()
+            for venue in branch.venues:
+                for language in ("kk", "ru"):
+                    assert venue.translations[language]["name"].strip()
+                    assert venue.translations[language]["accessibility_notes"].strip()
+        dombra = db.session.execute(
+            select(Event).where(Event.title == "Ұлттық домбыра күні: домбыра кеші")
+        ).scalar_one()
+        dombra_id = dombra.id
+
+    russian = client.get(f"/events/{dombra_id}?lang=ru").get_data(as_text=True)
+    assert "Национальный день домбры: вечер домбры" in russian
+    assert "г. Алматы, Алатауский район, ул. Момышулы, 15" in russian
+    english = client.get(f"/events/{dombra_id}?lang=en").get_data(as_text=True)
+    assert "Kuy performers and young dombra players" in english
