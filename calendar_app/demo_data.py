@@ -51,6 +51,8 @@ class DemoEvent:
     max_party: int = 4
     taken: list[int] = field(default_factory=list)  # party sizes already registered
     translations: dict = field(default_factory=dict)
+    # Titles this event had in earlier seasons: a database seeded then already holds it.
+    former_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,13 @@ def _branch(spec: dict[str, Any]) -> DemoBranch:
 
 def _event(spec: dict[str, Any]) -> DemoEvent:
     ages = spec.get("ages")
-    return DemoEvent(**{**spec, "ages": tuple(ages) if ages else None})
+    return DemoEvent(
+        **{
+            **spec,
+            "ages": tuple(ages) if ages else None,
+            "former_titles": tuple(spec.get("former_titles", ())),
+        }
+    )
 
 
 _season = json.loads(SEASON_FILE.read_text(encoding="utf-8"))

@@ -76,6 +76,22 @@ def test_database_is_set_up_for_concurrent_writers_and_unicode(ctx, backend):
         assert db.session.execute(text("SHOW TimeZone")).scalar() is not None
 
 
+def test_an_event_renamed_in_the_demo_season_is_not_seeded_twice(ctx):
+    from calendar_app.demo_data import EVENTS
+
+    renamed = next(spec for spec in EVENTS if spec.former_titles)
+    now = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    seed_demo(now)
+    # A database seeded by an earlier season holds the event under its former title.
+    event = db.session.execute(select(Event).where(Event.title == renamed.title)).scalar_one()
+    event.title = renamed.former_titles[0]
+    db.session.commit()
+    assert seed_demo(now + timedelta(days=1))["events"] == 0
+    db.session.commit()
+    titles = db.session.execute(select(Event.title)).scalars().all()
+    assert renamed.title not in titles and titles.count(renamed.former_titles[0]) == 1
+
+
 def test_seed_demo_is_idempotent_and_has_what_the_contract_promises(ctx):
     now = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
     first = seed_demo(now)
@@ -183,9 +199,13 @@ def test_the_demo_season_reads_in_kazakh_russian_and_english(app, client):
             select(Event).where(Event.title == "Ұлттық домбыра күні: домбыра кеші")
         ).scalar_one()
         dombra_id = dombra.id
+        room = dombra.venue.translations["ru"]
+        slug = dombra.branch.slug
 
     russian = client.get(f"/events/{dombra_id}?lang=ru").get_data(as_text=True)
     assert "Национальный день домбры: вечер домбры" in russian
+    assert room["name"] in russian and room["accessibility_notes"] in russian
+    assert room["name"] in client.get(f"/branches/{slug}?lang=ru").get_data(as_text=True)
     assert "г. Алматы, Алатауский район, ул. Момышулы, 15" in russian
     english = client.get(f"/events/{dombra_id}?lang=en").get_data(as_text=True)
     assert "Kuy performers and young dombra players" in english

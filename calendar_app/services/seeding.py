@@ -78,7 +78,10 @@ def seed_demo(now: datetime, timezone_name: str = DEFAULT_TIMEZONE) -> dict[str,
     for number, spec in enumerate(EVENTS):
         branch = branches[spec.branch]
         exists = db.session.execute(
-            select(Event.id).where(Event.branch_id == branch.id, Event.title == spec.title)
+            select(Event.id).where(
+                Event.branch_id == branch.id,
+                Event.title.in_([spec.title, *spec.former_titles]),
+            )
         ).first()
         if exists:
             continue
