@@ -23,6 +23,7 @@ from ..models import Branch, Event
 from ..services import catalog, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
+from ..services.quick_choices import quick_choices
 from ..services.seats import availability
 from ..services.structured_data import EventLinks, event_json_ld, script_json
 from ..sharing import share_image
@@ -74,14 +75,18 @@ def index() -> Any:
     else:
         result = catalog.list_events(filters, now, page, _per_page(), collapse_series=True)
         _check_page_exists(result)
+    values = _form_values()
+    branches = catalog.list_branches()
     return (
         render_template(
             "public/index.html",
             result=result,
             filters=filters,
             errors=errors,
-            values=_form_values(),
-            branches=catalog.list_branches(),
+            values=values,
+            active_filters=sum(1 for value in values.values() if value.strip()),
+            quick_choices=quick_choices(now, branches, None if errors else filters),
+            branches=branches,
             branch=None,
         ),
         400 if errors else 200,
