@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import Flask, url_for
 
 from .models import Image
 from .services.posters import file_name
@@ -26,3 +26,14 @@ def alt_text(image: Image, language: str) -> str:
     """The description in ``language``, else in another language that has one."""
     alt = image.alt or {}
     return alt.get(language) or next((text for text in alt.values() if text), "")
+
+
+def height_at(image: Image, width: int) -> int:
+    """The height of the size ``width`` wide (for the width and height attributes)."""
+    return max(1, round(image.height * width / image.width))
+
+
+def register_image_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        image_url=image_url, image_srcset=image_srcset, poster_alt=alt_text, image_height=height_at
+    )

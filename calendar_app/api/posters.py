@@ -19,8 +19,6 @@ from ..vocabulary import LANGUAGES
 from . import bp
 from .staff import _event
 
-MULTIPART_OVERHEAD = 64 * 1024  # the form fields and boundaries around the image
-
 
 def poster_json(image: Image) -> dict[str, Any]:
     return {
@@ -33,7 +31,6 @@ def poster_json(image: Image) -> dict[str, Any]:
 
 def _upload() -> tuple[bytes, dict[str, str | None]]:
     """The image bytes and alt texts of the request, in either of the accepted shapes."""
-    request.max_content_length = posters.MAX_BYTES + MULTIPART_OVERHEAD
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("image")
         if upload is None:

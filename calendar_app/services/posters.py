@@ -216,6 +216,28 @@ def set_poster(
     return image
 
 
+def change_poster(
+    event: Event,
+    *,
+    data: bytes | None,
+    alt: dict[str, str | None],
+    remove: bool,
+    uploads_dir: str,
+    now: datetime,
+) -> None:
+    """What the staff event form asks: a new picture replaces the poster; else "remove" takes
+    it off; else the descriptions of the poster it has are updated. Flushes."""
+    if data:
+        set_poster(event, data, alt, uploads_dir, now)
+    elif remove:
+        remove_poster(event, uploads_dir)
+    elif event.poster is not None:
+        event.poster.alt = clean_alt(alt, event.language)
+        db.session.flush()
+    elif any((text or "").strip() for text in alt.values()):
+        raise InvalidInput({"image": [_("Choose a picture to upload.")]})
+
+
 def remove_poster(event: Event, uploads_dir: str) -> None:
     """Take the poster off ``event`` (nothing if it has none); flushes."""
     old = event.poster
