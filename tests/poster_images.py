@@ -48,3 +48,9 @@ def gif() -> bytes:
 def truncated_jpeg() -> bytes:
     data = phone_photo()
     return data[: len(data) // 2]
+
+
+def cmyk_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("CMYK", (400, 300), (0, 255, 255, 0)).save(out, "JPEG")
+    return out.getvalue()

@@ -14,6 +14,7 @@ from calendar_app.extensions import db
 from calendar_app.models import Event, Image
 from tests.poster_images import (
     GPS_IFD,
+    cmyk_jpeg,
     gif,
     phone_photo,
     png,
@@ -186,3 +187,17 @@ def test_the_media_route_serves_only_stored_hashed_names(client):
     assert client.get("/media/" + "0" * 32 + "-320.jpg").status_code == 404
     assert client.get("/media/../calendar.sqlite3").status_code == 404
     assert client.get("/media/secret_key").status_code == 404
+
+
+def test_a_cmyk_jpeg_and_a_transparent_png_are_served_as_rgb(app, client, world):
+    for data, colour in [(cmyk_jpeg(), "red"), (png(), "light green")]:
+        response = upload(client, world["event_a"], world["secrets"]["a"], data)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        url = response.get_json()["poster"]["url"].removeprefix("https://events.example.kz")
+        picture = fetch_image(client, url)
+        assert picture.mode == "RGB", colour
+        red, green, blue = picture.getpixel((10, 10))
+        if colour == "red":
+            assert red > 200 and green < 60 and blue < 60
+        else:  # half-transparent green on white
+            assert green > red and green > blue and red > 100

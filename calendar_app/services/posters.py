@@ -100,19 +100,21 @@ def _decode(data: bytes) -> PILImage.Image:
 def _to_srgb(picture: PILImage.Image) -> PILImage.Image:
     """Colours converted from an embedded ICC profile to sRGB, then RGB without alpha (a
     transparent background becomes white)."""
-    if picture.mode in ("RGBA", "LA") or (picture.mode == "P" and "transparency" in picture.info):
-        picture = picture.convert("RGBA")
-        background = PILImage.new("RGBA", picture.size, (255, 255, 255, 255))
-        picture = PILImage.alpha_composite(background, picture)
     profile = picture.info.get("icc_profile")
-    if profile:
+    if profile and picture.mode in ("RGB", "CMYK", "L"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
             picture = ImageCms.profileToProfile(
-                picture.convert("RGB"), source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+                picture, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
             )
         except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: keep the pixels as they are
+            pass  # a broken or mismatched profile: keep the pixels as they are
+    if picture.mode in ("RGBA", "LA", "PA") or (
+        picture.mode == "P" and "transparency" in picture.info
+    ):
+        picture = picture.convert("RGBA")
+        background = PILImage.new("RGBA", picture.size, (255, 255, 255, 255))
+        picture = PILImage.alpha_composite(background, picture)
     return picture.convert("RGB")
 
 
