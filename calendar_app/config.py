@@ -38,6 +38,7 @@ STRING_KEYS = (
     "LOG_FORMAT",
     "LOG_LEVEL",
     "EMBED_ALLOWED_ORIGINS",
+    "UPLOADS_DIR",
 )
 
 
@@ -85,6 +86,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FEED_HORIZON_DAYS": 60,
         "UID_DOMAIN": "",
         "EMBED_ALLOWED_ORIGINS": "",
+        "UPLOADS_DIR": str(Path(instance_path) / "uploads"),
         "PERSONAL_DATA_RETENTION_DAYS": 365,
         "NO_SHOW_LIMIT": 0,
         "TRUSTED_PROXIES": 0,

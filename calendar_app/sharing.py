@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import request, url_for
 from flask_babel import force_locale
 
+from .images import absolute_image_url, alt_text
 from .models import Event
 from .urls import absolute_url
 from .vocabulary import CATEGORIES, CATEGORY_LABELS, LANGUAGES
@@ -83,9 +84,18 @@ def placeholder_path(category: str) -> str:
 def share_image(event: Event, language: str) -> ShareImage:
     """The picture a shared link to ``event`` shows, and search engines take for it.
 
-    This is where the event's poster goes once events have posters (its largest size, with its
-    alt text in ``language``); until then every event shows the neutral picture of its category.
+    The event's poster (its largest size, JPEG, with its description in ``language``) when it
+    has one; else the neutral picture of its category.
     """
+    poster = event.poster
+    if poster is not None:
+        return ShareImage(
+            url=absolute_image_url(poster),
+            width=poster.width,
+            height=poster.height,
+            alt=alt_text(poster, language),
+            mime_type="image/jpeg",
+        )
     with force_locale(language):
         alt = str(CATEGORY_LABELS.get(event.category, CATEGORY_LABELS["other"]))
     width, height = PLACEHOLDER_SIZE

@@ -46,10 +46,13 @@ def error_page(status: int, message: str | None) -> tuple[str, int]:
 def register_web(app: Flask) -> None:
     from .api import bp as api_bp
     from .extensions import csrf, login_manager
+    from .images import register_image_helpers
     from .public import bp as public_bp
     from .staff import bp as staff_bp
+    from .uploads import UploadRequest
     from .url_converters import register_converters
 
+    app.request_class = UploadRequest
     register_converters(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
@@ -59,6 +62,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "staff.login"
 
     formatting.register_template_helpers(app)
+    register_image_helpers(app)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Any:

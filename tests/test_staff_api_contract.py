@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from calendar_app.api.event_schema import FIELDS, REQUIRED
 from tests.openapi_contract import Contract
+from tests.poster_images import png
 from tests.staff_api_support import bearer, build_world, event_body
 
 
@@ -68,6 +71,26 @@ def test_every_documented_staff_answer_matches_the_document(app, client, world):
     each("POST", cancel, "/api/v1/staff/events/987654/cancel", headers=mine)
     each("PATCH", one, url, headers=mine, json={"title": "Too late"})  # 409: cancelled
 
+    poster = "/staff/events/{event_id}/poster"
+    poster_a = f"/api/v1/staff/events/{event_a}/poster"
+
+    def put_poster(url: str, data: bytes, headers: dict, **alt: str) -> dict:
+        form = {"image": (io.BytesIO(data), "poster.png"), **alt}
+        return each("PUT", poster, url, headers=headers, data=form)
+
+    stored = put_poster(poster_a, png(), mine, alt_kk="Афиша")
+    assert stored["poster"]["alt"] == {"kk": "Афиша", "ru": None, "en": None}
+    put_poster(poster_a, png(), mine, alt_en="Poster")  # 422: none in the event's language
+    put_poster(poster_a, b"not a picture", mine, alt_kk="Афиша")
+    put_poster(poster_a, b"\0" * (11 * 2**20), mine, alt_kk="Афиша")  # 413
+    put_poster(poster_a, png(), {}, alt_kk="Афиша")
+    put_poster(poster_a, png(), theirs, alt_kk="Афиша")
+    put_poster("/api/v1/staff/events/987654/poster", png(), mine, alt_kk="Афиша")
+    each("DELETE", poster, poster_a, headers=mine)
+    each("DELETE", poster, poster_a)
+    each("DELETE", poster, poster_a, headers=theirs)
+    each("DELETE", poster, "/api/v1/staff/events/987654/poster", headers=mine)
+
     listing = "/staff/events/{event_id}/registrations"
     rows = each("GET", listing, f"/api/v1/staff/events/{event_a}/registrations", headers=mine)
     assert len(rows["registrations"]) == 5
@@ -92,6 +115,8 @@ def test_every_documented_staff_answer_matches_the_document(app, client, world):
         ("POST", cancel, url + "/cancel"),
         ("GET", listing, f"/api/v1/staff/events/{event_a}/registrations"),
         ("POST", check_in, aliya),
+        ("PUT", poster, poster_a),
+        ("DELETE", poster, poster_a),
     ]:
         limited = client.open(real, method=method, headers=mine, json={})
         assert limited.status_code == 429

@@ -153,6 +153,7 @@ _SCHEMAS: dict[str, Any] = {
             "url",
             "ics_url",
             "series_id",
+            "poster",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -210,6 +211,43 @@ _SCHEMAS: dict[str, Any] = {
                 **_NULLABLE_INT,
                 "description": "The series the event belongs to; null for a single event.",
             },
+            "poster": {
+                "type": ["object", "null"],
+                "required": ["url", "alt"],
+                "additionalProperties": False,
+                "properties": {
+                    "url": {"type": "string", "format": "uri"},
+                    "alt": {"type": "string", "description": "In the response's language."},
+                },
+                "description": "The largest size of the event's poster; null without one.",
+            },
+        },
+    },
+    "Poster": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["poster"],
+        "properties": {
+            "poster": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["url", "width", "height", "alt"],
+                "properties": {
+                    "url": {
+                        "type": "string",
+                        "format": "uri",
+                        "description": "The largest size, JPEG, without any metadata.",
+                    },
+                    "width": {"type": "integer", "minimum": 1},
+                    "height": {"type": "integer", "minimum": 1},
+                    "alt": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": list(LANGUAGES),
+                        "properties": {code: _TEXTS for code in LANGUAGES},
+                    },
+                },
+            }
         },
     },
     "EventInput": {
@@ -455,6 +493,55 @@ def _staff_paths() -> dict[str, Any]:
                 },
                 parameters=[_EVENT_ID],
             )
+        },
+        "/staff/events/{event_id}/poster": {
+            "put": _staff_operation(
+                "putEventPoster",
+                "Give an event a poster (replacing the one it had)",
+                {
+                    "200": _json(_ref("Poster"), "Stored, re-encoded without metadata."),
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event."),
+                    "413": _error("The image is larger than 10 MiB."),
+                    "422": _json(
+                        _ref("ValidationErrors"),
+                        "Not a JPEG, PNG or WebP picture of at most 40 megapixels, or no alt "
+                        "text in the event's language; nothing is stored.",
+                    ),
+                },
+                parameters=[_EVENT_ID],
+                requestBody={
+                    "required": True,
+                    "description": (
+                        "Multipart with ``image`` and ``alt_kk``, ``alt_ru``, ``alt_en`` (the "
+                        "one in the event's language required); or the image itself as the "
+                        "body, with the alt fields in the query string."
+                    ),
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["image"],
+                                "properties": {
+                                    "image": {"type": "string", "format": "binary"},
+                                    **{f"alt_{code}": {"type": "string"} for code in LANGUAGES},
+                                },
+                            }
+                        },
+                        "image/*": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+            ),
+            "delete": _staff_operation(
+                "deleteEventPoster",
+                "Take the poster off an event",
+                {
+                    "204": {"description": "Removed (or there was none)."},
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event."),
+                },
+                parameters=[_EVENT_ID],
+            ),
         },
         "/staff/events/{event_id}/registrations": {
             "get": _staff_operation(

@@ -9,8 +9,9 @@ from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..database import unit_of_work
+from ..images import absolute_image_url, alt_text
 from ..localization import current_language, localized
-from ..models import Branch, Registration
+from ..models import Branch, Event, Registration
 from ..models.registration import SOURCE_API, STATUS_CANCELLED
 from ..ratelimits import api_limit, registration_limit
 from ..services import attendance_confirmation, catalog, registrations
@@ -66,6 +67,16 @@ def event_json(listing: Availability) -> dict[str, Any]:
         "url": absolute_url(f"/events/{event.id}"),
         "ics_url": absolute_url(f"/events/{event.id}.ics"),
         "series_id": event.series_id,
+        "poster": poster_summary(event),
+    }
+
+
+def poster_summary(event: Event) -> dict[str, str] | None:
+    if event.poster is None:
+        return None
+    return {
+        "url": absolute_image_url(event.poster),
+        "alt": alt_text(event.poster, current_language()),
     }
 
 

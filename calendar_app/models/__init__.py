@@ -3,6 +3,7 @@
 from .api_token import ApiToken
 from .branch import Branch, Venue
 from .event import Event
+from .image import Image
 from .outbox import OutboxMessage
 from .registration import Registration
 from .series import Closure, Series
@@ -13,6 +14,7 @@ __all__ = [
     "Branch",
     "Venue",
     "Event",
+    "Image",
     "Registration",
     "Series",
     "Closure",

@@ -13,6 +13,7 @@ from .types import UTCDateTime
 
 if TYPE_CHECKING:
     from .branch import Branch, Venue
+    from .image import Image
     from .registration import Registration
     from .series import Series
 
@@ -42,6 +43,7 @@ class Event(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    poster_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(40))
@@ -72,6 +74,7 @@ class Event(db.Model):
     branch: Mapped[Branch] = relationship(back_populates="events")
     venue: Mapped[Venue] = relationship()
     series: Mapped[Series | None] = relationship(back_populates="events")
+    poster: Mapped[Image | None] = relationship()
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", order_by="Registration.id"
     )

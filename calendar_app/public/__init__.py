@@ -10,3 +10,4 @@ from . import registration  # noqa: E402,F401,I001
 from . import attendance  # noqa: E402,F401,I001
 from . import discovery  # noqa: E402,F401,I001
 from . import embed  # noqa: E402,F401,I001
+from . import media  # noqa: E402,F401,I001

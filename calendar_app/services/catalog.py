@@ -267,7 +267,9 @@ def list_events(
         events = list(
             db.session.execute(
                 _filtered(select(Event), filters, now, zone)
-                .options(joinedload(Event.branch), joinedload(Event.venue))
+                .options(
+                    joinedload(Event.branch), joinedload(Event.venue), joinedload(Event.poster)
+                )
                 .order_by(Event.starts_at, Event.id)
                 .limit(per_page)
                 .offset((page - 1) * per_page)
@@ -312,7 +314,7 @@ def _first_of_each_series(
     rows = db.session.execute(
         select(Event, ranked.c.dates)
         .join(ranked, ranked.c.event_id == Event.id)
-        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .options(joinedload(Event.branch), joinedload(Event.venue), joinedload(Event.poster))
         .where(ranked.c.place == 1)
         .order_by(Event.starts_at, Event.id)
         .limit(per_page)
@@ -326,7 +328,7 @@ def events_between(start: datetime, end: datetime, *, branch_id: int | None = No
     """Events (cancelled ones too) overlapping [start, end), branch and venue loaded."""
     query = (
         select(Event)
-        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .options(joinedload(Event.branch), joinedload(Event.venue), joinedload(Event.poster))
         .where(Event.starts_at < end, Event.ends_at > start)
         .order_by(Event.starts_at, Event.id)
     )
@@ -347,7 +349,7 @@ def get_event(event_id: int) -> Event:
         raise NotFound(_("There is no such event."))
     event = db.session.execute(
         select(Event)
-        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .options(joinedload(Event.branch), joinedload(Event.venue), joinedload(Event.poster))
         .where(Event.id == event_id)
     ).scalar_one_or_none()
     if event is None:

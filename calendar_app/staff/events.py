@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,7 +17,7 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..form_errors import apply_errors
 from ..models import Branch, Event
-from ..services import permissions
+from ..services import permissions, posters
 from ..services.catalog import get_event
 from ..services.errors import Conflict, InvalidInput
 from ..services.events import EventData, cancel_event, create_event, event_data, update_event
@@ -26,9 +26,18 @@ from ..services.series import changed_fields, update_series
 from ..timeutil import local_to_utc, to_local, utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
-from .forms import SCOPE_ONE, ConfirmForm, EventForm, OccurrenceForm
+from .forms import (
+    SCOPE_ONE,
+    ConfirmForm,
+    EventForm,
+    EventPosterForm,
+    OccurrenceForm,
+    OccurrencePosterForm,
+    PosterFields,
+)
 
 DASHBOARD_LIMIT = 200
+POSTER_FIELDS = {"image": "poster", **{f"alt_{code}": f"poster_alt_{code}" for code in LANGUAGES}}
 PlanningForm = TypeVar("PlanningForm", bound=EventForm)
 
 
@@ -132,6 +141,25 @@ def event_data_from_form(form: EventForm, zone: str) -> EventData:
     )
 
 
+def save_poster(form: PosterFields, event: Event) -> None:
+    """Apply the form's poster fields to ``event`` (inside the caller's unit of work)."""
+    upload = form.poster.data
+    data = upload.stream.read(posters.MAX_BYTES + 1) if upload else None
+    posters.change_poster(
+        event,
+        data=data,
+        alt={code: form[f"poster_alt_{code}"].data for code in LANGUAGES},
+        remove=bool(form.remove_poster.data),
+        uploads_dir=current_app.config["UPLOADS_DIR"],
+        now=utcnow(),
+    )
+
+
+def _poster_data(event: Event) -> dict[str, str]:
+    alt = event.poster.alt if event.poster else {}
+    return {f"poster_alt_{code}": alt.get(code) or "" for code in LANGUAGES}
+
+
 def planning_form(form_class: type[PlanningForm]) -> tuple[PlanningForm, list[Branch]]:
     """A new event (or series) form offering the branches I manage and their rooms."""
     branches = managed_branches()
@@ -152,16 +180,20 @@ def chosen_branch(form: EventForm, branches: list[Branch]) -> Branch:
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event() -> Any:
-    form, branches = planning_form(EventForm)
+    form, branches = planning_form(EventPosterForm)
     status = 200
     if form.validate_on_submit():
         branch = chosen_branch(form, branches)
         try:
             with unit_of_work():
                 event = create_event(branch, event_data_from_form(form, branch.timezone), utcnow())
+                save_poster(form, event)
         except InvalidInput as error:
-            apply_errors(form, error.errors)
+            apply_errors(form, error.errors, POSTER_FIELDS)
             status = 422
+        except posters.ImageTooLarge as error:
+            form.poster.errors = [error.message]
+            status = 413
         else:
             flash(_("The event “%(title)s” is planned.", title=event.title), "info")
             return redirect(url_for("staff.roster", event_id=event.id))
@@ -197,7 +229,7 @@ def edit_event(event_id: int) -> Any:
     if event.is_cancelled:
         flash(_("A cancelled event cannot be edited."), "error")
         return redirect(url_for("staff.roster", event_id=event.id))
-    form = OccurrenceForm() if event.series_id is not None else EventForm()
+    form = OccurrencePosterForm() if event.series_id is not None else EventPosterForm()
     del form.branch_id
     form.venue_id.choices = venue_choices([branch])
     status = 200
@@ -222,6 +254,7 @@ def edit_event(event_id: int) -> Any:
                 "opens_at": _local(event.opens_at, zone),
                 "closes_at": _local(event.closes_at, zone),
                 **_translation_data(event),
+                **_poster_data(event),
             }
         )
     elif form.validate():
@@ -230,9 +263,13 @@ def edit_event(event_id: int) -> Any:
             data = event_data_from_form(form, zone)
             with unit_of_work():
                 changed = _save_edit(event, data, scope)
+                save_poster(form, event)
         except InvalidInput as error:
-            apply_errors(form, error.errors, {"from_event": "scope"})
+            apply_errors(form, error.errors, {"from_event": "scope", **POSTER_FIELDS})
             status = 422
+        except posters.ImageTooLarge as error:
+            form.poster.errors = [error.message]
+            status = 413
         except Conflict as error:
             form.form_errors.append(error.message)
             status = 409

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -130,6 +131,20 @@ class EventForm(FlaskForm):
     description_ru = TextAreaField(_l("Description in Russian (Markdown)"), validators=[Optional()])
     title_en = StringField(_l("Title in English"), validators=[Optional()])
     description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
+
+
+class PosterFields:
+    """The poster of an event: a new picture, its description per language, or none."""
+
+    poster = FileField(_l("Poster (JPEG, PNG or WebP, at most 10 MB)"))
+    poster_alt_kk = StringField(_l("Description of the poster in Kazakh"))
+    poster_alt_ru = StringField(_l("Description of the poster in Russian"))
+    poster_alt_en = StringField(_l("Description of the poster in English"))
+    remove_poster = BooleanField(_l("Remove the poster"))
+
+
+class EventPosterForm(EventForm, PosterFields):
+    pass
 
 
 class StaffAccountForm(FlaskForm):
@@ -272,6 +287,10 @@ class OccurrenceForm(EventForm):
         ],
         default=SCOPE_ONE,
     )
+
+
+class OccurrencePosterForm(OccurrenceForm, PosterFields):
+    pass
 
 
 CLOSURE_RANGE, CLOSURE_RULE = "range", "rule"
