@@ -59,7 +59,7 @@ def test_a_new_event_gets_its_poster_and_the_edit_form_shows_it(app, client, sta
     [
         (truncated_jpeg(), {}, "poster"),
         (b"plain text", {}, "poster"),
-        (png(), {"poster_alt_kk": ""}, "poster_alt_kk"),
+        (png(), {"poster_alt_kk": "", "poster_alt_ru": " "}, "poster_alt_kk"),  # no description
         (None, {}, "poster"),  # descriptions without a picture
     ],
 )

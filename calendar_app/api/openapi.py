@@ -506,15 +506,15 @@ def _staff_paths() -> dict[str, Any]:
                     "422": _json(
                         _ref("ValidationErrors"),
                         "Not a JPEG, PNG or WebP picture of at most 40 megapixels, or no alt "
-                        "text in the event's language; nothing is stored.",
+                        "text in any language; nothing is stored.",
                     ),
                 },
                 parameters=[_EVENT_ID],
                 requestBody={
                     "required": True,
                     "description": (
-                        "Multipart with ``image`` and ``alt_kk``, ``alt_ru``, ``alt_en`` (the "
-                        "one in the event's language required); or the image itself as the "
+                        "Multipart with ``image`` and ``alt_kk``, ``alt_ru``, ``alt_en`` (at "
+                        "least one required); or the image itself as the "
                         "body, with the alt fields in the query string."
                     ),
                     "content": {

@@ -161,7 +161,8 @@ def process(data: bytes) -> ProcessedImage:
 
 
 def clean_alt(alt: dict[str, str | None], required_language: str) -> dict[str, str]:
-    """Alt text per language, trimmed: the one in ``required_language`` is required."""
+    """Alt text per language, trimmed: at least one is required (a missing one is reported on
+    ``required_language``'s field, the event's language)."""
     cleaned = {code: (alt.get(code) or "").strip() for code in LANGUAGES}
     errors: dict[str, list[str]] = {}
     for code, text in cleaned.items():
@@ -169,9 +170,9 @@ def clean_alt(alt: dict[str, str | None], required_language: str) -> dict[str, s
             errors[f"alt_{code}"] = [
                 _("Keep the description under %(max)d characters.", max=MAX_ALT_LENGTH)
             ]
-    if not cleaned.get(required_language):
+    if not any(cleaned.values()):
         errors[f"alt_{required_language}"] = [
-            _("Describe the picture for those who cannot see it, in the event's language.")
+            _("Describe the picture for those who cannot see it, in at least one language.")
         ]
     if errors:
         raise InvalidInput(errors)
