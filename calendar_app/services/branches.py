@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Branch, Event, Venue
 from ..models.event import STATUS_SCHEDULED
-from ..vocabulary import DEFAULT_TIMEZONE
+from ..vocabulary import DEFAULT_TIMEZONE, LANGUAGES
 from .errors import InvalidInput
 from .events import MAX_CAPACITY
 from .validation import has_control_characters, normalized_address
@@ -32,6 +32,7 @@ class BranchData:
     email: str = ""
     website: str = ""
     description: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,6 +40,12 @@ class VenueData:
     name: str
     capacity: int
     accessibility_notes: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+# The texts a visitor may read in their language, with their length limits.
+BRANCH_TRANSLATED = {"name": 200, "address": 300}
+VENUE_TRANSLATED = {"name": 200, "accessibility_notes": 5000}
 
 
 def _text(errors: dict[str, list[str]], name: str, value: str | None, limit: int) -> str:
@@ -48,6 +55,25 @@ def _text(errors: dict[str, list[str]], name: str, value: str | None, limit: int
     elif has_control_characters(text, multiline=limit > 300):
         errors.setdefault(name, []).append(_("Remove the control characters."))
     return text
+
+
+def _translations(
+    errors: dict[str, list[str]], translations: dict[str, dict[str, str]], limits: dict[str, int]
+) -> dict[str, dict[str, str]]:
+    """The non-empty, trimmed texts per language; problems are reported on ``<field>_<lang>``.
+
+    The plain columns hold the text as written, shown when a language has no translation."""
+    cleaned: dict[str, dict[str, str]] = {}
+    for code in LANGUAGES:
+        texts = translations.get(code) or {}
+        kept = {}
+        for name, limit in limits.items():
+            text = _text(errors, f"{name}_{code}", texts.get(name), limit)
+            if text:
+                kept[name] = text
+        if kept:
+            cleaned[code] = kept
+    return cleaned
 
 
 def valid_timezone(name: str) -> bool:
@@ -60,9 +86,9 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
-def _validate_branch(data: BranchData, existing: Branch | None) -> dict[str, str]:
+def _validate_branch(data: BranchData, existing: Branch | None) -> dict[str, object]:
     errors: dict[str, list[str]] = {}
-    clean = {
+    clean: dict[str, str] = {
         "slug": _text(errors, "slug", data.slug, 80).lower(),
         "name": _text(errors, "name", data.name, 200),
         "timezone": _text(errors, "timezone", data.timezone, 64),
@@ -95,14 +121,15 @@ def _validate_branch(data: BranchData, existing: Branch | None) -> dict[str, str
         parts = urlsplit(clean["website"])
         if parts.scheme not in ("http", "https") or not parts.netloc:
             errors["website"] = [_("Give a full address starting with https://.")]
+    clean_translations = _translations(errors, data.translations, BRANCH_TRANSLATED)
     if errors:
         raise InvalidInput(errors)
-    return clean
+    return {**clean, "translations": clean_translations}
 
 
 def create_branch(data: BranchData, now: datetime) -> Branch:
     clean = _validate_branch(data, None)
-    branch = Branch(**clean, translations={}, created_at=now, updated_at=now)
+    branch = Branch(**clean, created_at=now, updated_at=now)
     db.session.add(branch)
     db.session.flush()
     return branch
@@ -150,14 +177,20 @@ def _validate_venue(
                     count=largest,
                 )
             ]
+    translations = _translations(errors, data.translations, VENUE_TRANSLATED)
     if errors:
         raise InvalidInput(errors)
-    return {"name": name, "capacity": capacity, "accessibility_notes": notes}
+    return {
+        "name": name,
+        "capacity": capacity,
+        "accessibility_notes": notes,
+        "translations": translations,
+    }
 
 
 def create_venue(branch: Branch, data: VenueData, now: datetime) -> Venue:
     clean = _validate_venue(branch, data, None, now)
-    venue = Venue(branch_id=branch.id, **clean, translations={}, created_at=now, updated_at=now)
+    venue = Venue(branch_id=branch.id, **clean, created_at=now, updated_at=now)
     db.session.add(venue)
     db.session.flush()
     return venue

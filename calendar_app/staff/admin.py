@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -15,9 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from ..database import unit_of_work
 from ..extensions import db
 from ..form_errors import apply_errors
+from ..localization import localized
 from ..models import Branch, StaffUser, Venue
 from ..services import permissions
 from ..services.branches import (
+    BRANCH_TRANSLATED,
+    VENUE_TRANSLATED,
     BranchData,
     VenueData,
     create_branch,
@@ -28,6 +31,7 @@ from ..services.branches import (
 from ..services.errors import InvalidInput
 from ..services.staff_accounts import StaffData, create_staff, update_staff
 from ..timeutil import utcnow
+from ..vocabulary import LANGUAGES
 from . import bp
 from .forms import BranchForm, StaffAccountForm, VenueForm
 
@@ -74,6 +78,23 @@ def admin_index() -> str:
     return render_template("staff/admin_index.html", branches=branches, staff=staff)
 
 
+def _form_translations(form: Any, fields: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The form's ``<field>_<lang>`` inputs as ``{lang: {field: text}}``."""
+    return {
+        code: {name: form[f"{name}_{code}"].data or "" for name in fields} for code in LANGUAGES
+    }
+
+
+def _fill_translations(form: Any, obj: Branch | Venue, fields: Iterable[str]) -> None:
+    """Show the saved translations on a form that is not being submitted."""
+    if form.is_submitted():
+        return
+    for code in LANGUAGES:
+        texts = (obj.translations or {}).get(code) or {}
+        for name in fields:
+            form[f"{name}_{code}"].data = texts.get(name) or ""
+
+
 def _branch_data(form: BranchForm) -> BranchData:
     return BranchData(
         slug=form.slug.data or "",
@@ -84,6 +105,7 @@ def _branch_data(form: BranchForm) -> BranchData:
         email=form.email.data or "",
         website=form.website.data or "",
         description=form.description.data or "",
+        translations=_form_translations(form, BRANCH_TRANSLATED),
     )
 
 
@@ -105,11 +127,12 @@ def edit_branch(branch_id: int) -> Any:
     _require_admin()
     branch = db.session.get(Branch, branch_id) or abort(404)
     form = BranchForm(obj=branch)
+    _fill_translations(form, branch, BRANCH_TRANSLATED)
     return _form_page(
         form,
         lambda: update_branch(branch, _branch_data(form), utcnow()),
         _("The branch is saved."),
-        _("Edit %(name)s", name=branch.name),
+        _("Edit %(name)s", name=localized(branch, "name")),
         url_for("staff.admin_index"),
     )
 
@@ -131,6 +154,7 @@ def _venue_data(form: VenueForm) -> VenueData:
         name=form.name.data or "",
         capacity=form.capacity.data,
         accessibility_notes=form.accessibility_notes.data or "",
+        translations=_form_translations(form, VENUE_TRANSLATED),
     )
 
 
@@ -142,7 +166,7 @@ def new_venue(branch_id: int) -> Any:
         form,
         lambda: create_venue(branch, _venue_data(form), utcnow()),
         _("The room is added."),
-        _("New room in %(branch)s", branch=branch.name),
+        _("New room in %(branch)s", branch=localized(branch, "name")),
         url_for("staff.venues", branch_id=branch.id),
     )
 
@@ -152,11 +176,12 @@ def edit_venue(venue_id: int) -> Any:
     venue = db.session.get(Venue, venue_id) or abort(404)
     permissions.require_venue(current_user, venue)
     form = VenueForm(obj=venue)
+    _fill_translations(form, venue, VENUE_TRANSLATED)
     return _form_page(
         form,
         lambda: update_venue(venue, _venue_data(form), utcnow()),
         _("The room is saved."),
-        _("Edit room %(name)s", name=venue.name),
+        _("Edit room %(name)s", name=localized(venue, "name")),
         url_for("staff.venues", branch_id=venue.branch_id),
     )
 
@@ -166,7 +191,7 @@ def _staff_form(staff: StaffUser | None) -> StaffAccountForm:
     if staff is not None and not form.is_submitted():
         form.branch_ids.data = [branch.id for branch in staff.branches]
     form.branch_ids.choices = [
-        SelectChoice(branch.id, branch.name)
+        SelectChoice(branch.id, localized(branch, "name"))
         for branch in db.session.execute(select(Branch).order_by(Branch.name)).scalars()
     ]
     return form

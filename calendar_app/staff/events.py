@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from ..database import unit_of_work
 from ..extensions import db
 from ..form_errors import apply_errors
+from ..localization import localized
 from ..models import Branch, Event
 from ..services import permissions, posters
 from ..services.catalog import get_event
@@ -80,8 +81,12 @@ def venue_choices(branches: list[Branch]) -> list[SelectChoice]:
     return [
         SelectChoice(
             venue.id,
-            _("%(room)s (%(capacity)d seats)", room=venue.name, capacity=venue.capacity),
-            optgroup=branch.name if many else None,
+            _(
+                "%(room)s (%(capacity)d seats)",
+                room=localized(venue, "name"),
+                capacity=venue.capacity,
+            ),
+            optgroup=localized(branch, "name") if many else None,
         )
         for branch in branches
         for venue in branch.venues
@@ -166,7 +171,9 @@ def planning_form(form_class: type[PlanningForm]) -> tuple[PlanningForm, list[Br
     if not branches:
         abort(403, _("Your account has no branch yet."))
     form = form_class()
-    form.branch_id.choices = [SelectChoice(branch.id, branch.name) for branch in branches]
+    form.branch_id.choices = [
+        SelectChoice(branch.id, localized(branch, "name")) for branch in branches
+    ]
     form.venue_id.choices = venue_choices(branches)
     return form, branches
 

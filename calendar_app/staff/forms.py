@@ -162,7 +162,15 @@ class StaffAccountForm(FlaskForm):
 class BranchForm(FlaskForm):
     slug = StringField(_l("Short name in addresses (slug)"), validators=[InputRequired()])
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    # The name and address in each language; the plain pair is shown where one is missing.
+    # The service checks them.
+    name_kk = StringField(_l("Name in Kazakh"), validators=[Optional()])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional()])
+    name_en = StringField(_l("Name in English"), validators=[Optional()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    address_kk = StringField(_l("Address in Kazakh"), validators=[Optional()])
+    address_ru = StringField(_l("Address in Russian"), validators=[Optional()])
+    address_en = StringField(_l("Address in English"), validators=[Optional()])
     timezone = StringField(_l("Time zone"), validators=[InputRequired()], default=DEFAULT_TIMEZONE)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
@@ -172,9 +180,21 @@ class BranchForm(FlaskForm):
 
 class VenueForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    name_kk = StringField(_l("Name in Kazakh"), validators=[Optional()])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional()])
+    name_en = StringField(_l("Name in English"), validators=[Optional()])
     capacity = IntegerField(_l("Seats"), validators=[InputRequired()])
     accessibility_notes = TextAreaField(
         _l("Accessibility notes"), validators=[Optional(), Length(max=5000)]
+    )
+    accessibility_notes_kk = TextAreaField(
+        _l("Accessibility notes in Kazakh"), validators=[Optional()]
+    )
+    accessibility_notes_ru = TextAreaField(
+        _l("Accessibility notes in Russian"), validators=[Optional()]
+    )
+    accessibility_notes_en = TextAreaField(
+        _l("Accessibility notes in English"), validators=[Optional()]
     )
 
 
