@@ -218,6 +218,12 @@ class Availability:
         return seat_state(self)
 
     @property
+    def takes_registrations(self) -> bool:
+        """Whether a new party can use the registration form now: seats are free, or the
+        waitlist takes it, and the window is open."""
+        return self.state in (STATE_PLENTY, STATE_FEW_LEFT, STATE_WAITLIST)
+
+    @property
     def party_limit(self) -> int:
         """The largest party the form offers: what can be confirmed now, or, when a larger party
         would join the waitlist, the most one registration may hold."""
