@@ -6,6 +6,7 @@ from .event import Event
 from .image import Image
 from .outbox import OutboxMessage
 from .registration import Registration
+from .report import Report, ReportPhoto
 from .series import Closure, Series
 from .staff import StaffUser, staff_branches
 
@@ -16,6 +17,8 @@ __all__ = [
     "Event",
     "Image",
     "Registration",
+    "Report",
+    "ReportPhoto",
     "Series",
     "Closure",
     "StaffUser",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .branch import Branch, Venue
     from .image import Image
     from .registration import Registration
+    from .report import Report
     from .series import Series
 
 REGISTRATION_NONE = "none"
@@ -78,6 +79,7 @@ class Event(db.Model):
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", order_by="Registration.id"
     )
+    report: Mapped[Report | None] = relationship(back_populates="event")
 
     @property
     def is_cancelled(self) -> bool:

@@ -72,6 +72,9 @@ class Registration(db.Model):
     # Waitlisted by the no-show policy (NO_SHOW_LIMIT): it waits behind every other waiting
     # party and is seated only from ``no_shows.standby_release`` on (services/no_shows.py).
     standby: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The party's answer to "may we photograph you (and the children with you)?"; staff see it
+    # on the roster and at the door. False unless the visitor said yes.
+    photo_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     checked_in_by: Mapped[StaffUser | None] = relationship()

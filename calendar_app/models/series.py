@@ -14,6 +14,7 @@ from .types import UTCDateTime
 if TYPE_CHECKING:
     from .branch import Branch
     from .event import Event
+    from .image import Image
 
 MODE_PER_OCCURRENCE = "per_occurrence"
 MODE_WHOLE_SERIES = "whole_series"
@@ -31,10 +32,13 @@ class Series(db.Model):
     rrule: Mapped[str] = mapped_column(String(500))
     registration_mode: Mapped[str] = mapped_column(String(20), default=MODE_PER_OCCURRENCE)
     skip_public_holidays: Mapped[bool] = mapped_column(default=True)
+    # The poster every occurrence without one of its own shows (services/posters.py).
+    poster_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     branch: Mapped[Branch] = relationship()
+    poster: Mapped[Image | None] = relationship()
     events: Mapped[list[Event]] = relationship(
         back_populates="series", order_by="(Event.starts_at, Event.id)"
     )

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Event, Image
+from ..models import Event, Image, ReportPhoto, Series
 from ..vocabulary import LANGUAGES
 from .errors import DomainError, InvalidInput
 
@@ -195,14 +195,18 @@ def _write(directory: Path, files: dict[str, bytes]) -> None:
             raise
 
 
-def set_poster(
-    event: Event, data: bytes, alt: dict[str, str | None], uploads_dir: str, now: datetime
+def store_image(
+    data: bytes,
+    alt: dict[str, str | None],
+    required_language: str,
+    uploads_dir: str,
+    now: datetime,
 ) -> Image:
-    """Give ``event`` the poster in ``data`` (replacing any it had); flushes."""
-    alt_text = clean_alt(alt, event.language)
+    """Check, re-encode and store a picture with its descriptions (posters and report photos);
+    adds the Image row to the session. Nothing is written when anything is refused."""
+    alt_text = clean_alt(alt, required_language)
     processed = process(data)
     _write(Path(uploads_dir), processed.files)
-    old = event.poster
     image = Image(
         key=processed.key,
         width=processed.width,
@@ -212,10 +216,19 @@ def set_poster(
         created_at=now,
     )
     db.session.add(image)
+    return image
+
+
+def set_poster(
+    event: Event, data: bytes, alt: dict[str, str | None], uploads_dir: str, now: datetime
+) -> Image:
+    """Give ``event`` the poster in ``data`` (replacing any it had); flushes."""
+    image = store_image(data, alt, event.language, uploads_dir, now)
+    old = event.poster
     event.poster = image
     db.session.flush()
     if old is not None:
-        _forget(old, uploads_dir)
+        forget_image(old, uploads_dir)
     return image
 
 
@@ -248,15 +261,16 @@ def remove_poster(event: Event, uploads_dir: str) -> None:
         return
     event.poster = None
     db.session.flush()
-    _forget(old, uploads_dir)
+    forget_image(old, uploads_dir)
 
 
-def _forget(image: Image, uploads_dir: str) -> None:
-    """Delete an image no event uses any more; its files go when no other image has them, once
-    the transaction has committed (a rollback keeps them, as the rows that name them stay)."""
-    in_use = db.session.scalar(select(func.count()).where(Event.poster_id == image.id))
-    if in_use:
-        return
+def forget_image(image: Image, uploads_dir: str) -> None:
+    """Delete an image nothing uses any more (no event, series or report photo); its files go
+    when no other image has them, once the transaction has committed (a rollback keeps them, as
+    the rows that name them stay)."""
+    for column in (Event.poster_id, Series.poster_id, ReportPhoto.image_id):
+        if db.session.scalar(select(func.count()).where(column == image.id)):
+            return
     key, widths = image.key, list(image.widths)
     db.session.delete(image)
     db.session.flush()
