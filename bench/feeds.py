@@ -7,7 +7,7 @@ Seeds a temporary database with one branch holding 2,000 events, then prints in 
    and serialize a calendar of the same events from values prepared beforehand (aim: <= 1.5x);
    and the rebuild after one event changed (the other VEVENTs come from the cache);
 2. requests per second on one gunicorn (same workers, same process tree) for a hello-world route
-   (bench/feeds_wsgi.py), for the feed answered 200 from its cached body (gzipped, as calendar
+   (bench/hello_wsgi.py), for the feed answered 200 from its cached body (gzipped, as calendar
    clients ask for it, and plain), and for the feed answered 304 to If-None-Match (aim: >= 70%
    of the hello-world).
 
@@ -29,8 +29,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +46,7 @@ from icalendar import Calendar, Timezone, vDuration  # noqa: E402
 from icalendar import Event as VEvent  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
+from bench.server import free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.database import read_only_transactions  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
@@ -249,49 +248,6 @@ def measure_builds(app, branch_id: int, now: datetime, repeats: int) -> dict[str
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--chdir",
-        str(ROOT),
-        "--log-level",
-        "warning",
-        "bench.feeds_wsgi:app",
-    ]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/bench/hello")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def python_load(

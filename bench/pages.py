@@ -2,7 +2,7 @@
 
 Seeds a temporary SQLite database (or a scratch PostgreSQL database with ``--database-url``) with
 the demo season plus ``--extra`` generated events, starts one gunicorn (``--workers`` sync
-workers) serving the real application with a hello-world route added (bench/pages_wsgi.py), and
+workers) serving the real application with a hello-world route added (bench/hello_wsgi.py), and
 measures, in the same run and process tree, the hello-world and then each page:
 ``/``, ``/events/<id>``, ``/calendar``, ``/branches/<slug>``. It prints requests per second and
 the ratio to the hello-world (the project aims at 25% or better for pages).
@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_database  # noqa: E402
+from bench.server import free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Branch, Event, Venue  # noqa: E402
@@ -83,29 +83,6 @@ def prepare(database_url: str, instance: Path, extra: int) -> dict[str, str]:
         "month grid": "/calendar",
         "branch page": "/branches/chekhov",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, path: str, timeout: float = 120) -> None:
-    """Until every worker has loaded the app: a listening socket is not enough under load."""
-    deadline = time.monotonic() + timeout
-    answered = 0
-    while time.monotonic() < deadline and answered < 10:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                answered += 1
-            conn.close()
-        except OSError:
-            time.sleep(0.2)
-    if answered < 10:
-        raise SystemExit("gunicorn did not start")
 
 
 def load_wrk(url: str, seconds: float) -> float:
@@ -169,33 +146,15 @@ def main() -> None:
                 RATELIMIT_ENABLED="false",
                 BASE_URL=f"http://127.0.0.1:{port}",
             )
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    str(args.workers),
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--log-level",
-                    "warning",
-                    "--chdir",
-                    str(ROOT),
-                    "bench.pages_wsgi:app",
-                ],
-                env=env,
-            )
+            server = start_gunicorn(env, port, args.workers)
             try:
-                wait_for(port, paths["hello-world"])
                 results = {}
                 for label, path in paths.items():
                     url = f"http://127.0.0.1:{port}{path}"
                     load(url, 1)  # warm up
                     results[label] = load(url, args.seconds)
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                stop(server)
         finally:
             drop()
 

@@ -1,7 +1,7 @@
 """Registration under a rush: many concurrent attempts at one event, against a hello-world.
 
 For each backend (PostgreSQL and SQLite, each in a scratch database) this starts one gunicorn
-with several sync workers serving bench/registrations_wsgi.py (the app plus a hello-world
+with several sync workers serving bench/hello_wsgi.py (the app plus a hello-world
 route), seeds one event with 100 seats (parties of one, waitlist on), and then, in one run:
 
 1. fires the hello-world route ``--attempts`` times from ``--concurrency`` client threads;
@@ -25,8 +25,6 @@ import http.client
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +43,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
+from bench.server import free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Branch, Registration, Venue  # noqa: E402
@@ -134,52 +133,6 @@ def outcome(database_url: str, instance: Path, event_id: int) -> dict[str, objec
     statuses = [status for _, status, _ in rows]
     first_come = statuses == ["confirmed"] * confirmed + ["waitlisted"] * (len(rows) - confirmed)
     return {"rows": len(rows), "confirmed_seats": confirmed, "first_come_first_served": first_come}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--backlog",
-        "2048",
-        "--chdir",
-        str(ROOT),
-        "--log-level",
-        "warning",
-        "bench.registrations_wsgi:app",
-    ]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/bench/hello")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def fire(port: int, requests: list[tuple[str, str, bytes | None]], concurrency: int) -> LoadResult:
