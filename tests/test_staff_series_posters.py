@@ -4,14 +4,18 @@ replaced, described or removed on the series page; refusals save nothing."""
 from __future__ import annotations
 
 import io
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from calendar_app.extensions import db
-from calendar_app.models import Event, Image, Series
+from calendar_app.models import Branch, Event, Image, Series
 from calendar_app.services import posters as service
+from calendar_app.services.events import EventData
+from calendar_app.services.series import create_series
 from calendar_app.timeutil import utcnow
 from tests.poster_images import phone_photo, png, truncated_jpeg
 from tests.staff_support import log_in
@@ -209,3 +213,40 @@ def test_another_branchs_series_poster_is_refused_and_unknown_ids_are_404(
     assert post_poster(client, 987654, phone_photo()).status_code == 404
     assert client.get(f"/staff/series/{series_id}/poster").status_code == 405
     assert (saved(app), posters(app)) == before
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_the_series_page_forms_need_their_csrf_token(app, client, staff_branches):
+    with app.app_context():
+        branch = db.session.get(Branch, staff_branches["branch"])
+        start = utcnow() + timedelta(days=10)
+        made = create_series(
+            branch,
+            EventData(
+                title="Ертегі сағаты",
+                venue_id=staff_branches["hall"],
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                capacity=12,
+            ),
+            "FREQ=WEEKLY;COUNT=2",
+            utcnow(),
+            skip_public_holidays=False,
+        )
+        service.set_series_poster(
+            made.series, png(), {"kk": "Афиша"}, app.config["UPLOADS_DIR"], utcnow()
+        )
+        db.session.commit()
+        series_id = made.series.id
+    before = (saved(app), posters(app))
+    forged = client.post(f"/staff/series/{series_id}/poster", data={"remove_poster": "y"})
+    assert forged.status_code == 400
+    assert (saved(app), posters(app)) == before
+    page = client.get(f"/staff/series/{series_id}").get_data(as_text=True)
+    remove_form = page[page.index('value="y"') - 600 : page.index('value="y"')]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', remove_form).group(1)
+    removed = client.post(
+        f"/staff/series/{series_id}/poster", data={"remove_poster": "y", "csrf_token": token}
+    )
+    assert removed.status_code == 302
+    assert posters(app) == (None, [None, None])
