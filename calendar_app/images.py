@@ -7,6 +7,9 @@ from flask import Flask, url_for
 from .models import Image
 from .services.posters import file_name
 from .urls import absolute_url
+from .vocabulary import CATEGORIES
+
+PLACEHOLDER_BOX = (160, 200)  # width and height of a category's placeholder: a poster's 4:5
 
 
 def image_url(image: Image, width: int | None = None, extension: str = "jpg") -> str:
@@ -33,7 +36,18 @@ def height_at(image: Image, width: int) -> int:
     return max(1, round(image.height * width / image.width))
 
 
+def placeholder_path(category: str) -> str:
+    """The neutral picture of a category shown in a poster's place, under static/ (drawn by
+    scripts/make-share-placeholders.py, in the 4:5 box of PLACEHOLDER_BOX)."""
+    return f"img/placeholder/{category if category in CATEGORIES else 'other'}.svg"
+
+
 def register_image_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
-        image_url=image_url, image_srcset=image_srcset, poster_alt=alt_text, image_height=height_at
+        image_url=image_url,
+        image_srcset=image_srcset,
+        poster_alt=alt_text,
+        image_height=height_at,
+        placeholder_path=placeholder_path,
+        PLACEHOLDER_BOX=PLACEHOLDER_BOX,
     )

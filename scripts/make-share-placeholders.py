@@ -1,9 +1,11 @@
-"""Draw the neutral share images (one per event category) that stand in for a poster.
+"""Draw the neutral pictures (one per event category) that stand in for a poster.
 
-Link previews (Open Graph, Twitter cards) and search engines need a PNG or JPEG, 1200 x 630.
-The images carry no text, so one serves every language. Run once after changing the palette:
+Link previews (Open Graph, Twitter cards) and search engines need a PNG or JPEG, 1200 x 630
+(static/img/share/). Cards and event pages show a small SVG in the box of a poster
+(static/img/placeholder/, light: the category's colour on its pale tint). The pictures carry no
+text, so one serves every language. Run once after changing the palette:
     .venv/bin/python scripts/make-share-placeholders.py
-and commit the files under static/img/share/. Needs Pillow (in requirements-dev.txt).
+and commit the files. Needs Pillow (in requirements-dev.txt).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from calendar_app import images  # noqa: E402
 from calendar_app.sharing import PLACEHOLDER_SIZE, placeholder_path  # noqa: E402
 from calendar_app.vocabulary import CATEGORIES  # noqa: E402
 
@@ -55,7 +58,34 @@ def draw(category: str) -> Image.Image:
     return image.quantize(colors=8)
 
 
+def svg(category: str) -> str:
+    """The same open book, small, in the category's colour on its pale tint."""
+    colour, tint = PALETTE[category]
+    width, height = images.PLACEHOLDER_BOX
+    cx, cy = width // 2, height // 2
+    lines = "".join(
+        f'<path d="M{cx - 44} {cy - 24 + step * 12}l36 8M{cx + 8} {cy - 16 + step * 12}l36 -8"/>'
+        for step in range(4)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}">'
+        f'<rect width="{width}" height="{height}" fill="{tint}"/>'
+        f'<path fill="{colour}" d="M{cx} {cy - 24}L{cx - 52} {cy - 34}V{cy + 26}L{cx} {cy + 36}Z'
+        f'M{cx} {cy - 24}L{cx + 52} {cy - 34}V{cy + 26}L{cx} {cy + 36}Z"/>'
+        f'<g stroke="{tint}" stroke-width="2" stroke-linecap="round">'
+        f'<path d="M{cx} {cy - 24}V{cy + 36}"/>{lines}</g>'
+        f'<rect y="{height - 6}" width="{width}" height="6" fill="{colour}"/>'
+        "</svg>\n"
+    )
+
+
 def main() -> None:
+    for category in CATEGORIES:
+        path = ROOT / "static" / images.placeholder_path(category)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg(category), encoding="utf-8")
+        print(path.relative_to(ROOT), path.stat().st_size, "bytes")
     for category in CATEGORIES:
         path = ROOT / "static" / placeholder_path(category)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -174,7 +174,8 @@ def test_the_filter_button_is_translated(data, client):
 
 def register_button(html: str) -> str | None:
     found = re.search(
-        r'<p class="register-jump"><a class="button" href="#register">([^<]+)</a>', html
+        r'<p class="seat-summary"><a class="button register-jump" href="#register">([^<]+)</a>',
+        html,
     )
     return found.group(1) if found else None
 

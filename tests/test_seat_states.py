@@ -42,7 +42,9 @@ def card_badge(html: str, event_id: int) -> tuple[str, str]:
 
 
 def page_badge(html: str) -> tuple[str, str]:
-    return badge_after(html, '<dl class="facts">')
+    """The event page says how the seats stand once, near the title."""
+    assert html.count('class="badge seat-state') == 1
+    return badge_after(html, 'id="event-title"')
 
 
 def panel(html: str) -> str:

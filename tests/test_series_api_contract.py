@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from calendar_app.extensions import db
 from tests.openapi_contract import Contract
+from tests.poster_images import png
 from tests.staff_api_support import bearer, build_world, event_body
 
 
@@ -87,6 +90,26 @@ def test_every_documented_series_answer_matches_the_document(app, client, world)
     each("POST", cancel, "/api/v1/staff/series/987654/cancel", headers=mine)
     each("POST", cancel, url + "/cancel", headers=mine)
 
+    poster = "/staff/series/{series_id}/poster"
+    poster_url = f"/api/v1/staff/series/{made['id']}/poster"
+
+    def put_poster(url: str, data: bytes, headers: dict, **alt: str):
+        form = {"image": (io.BytesIO(data), "poster.png"), **alt}
+        return each("PUT", poster, url, headers=headers, data=form)
+
+    assert put_poster(poster_url, png(), mine, alt_ru="Афиша")["poster"]["alt"]["ru"] == "Афиша"
+    assert each("GET", one, f"/api/v1/series/{made['id']}")["poster"]["url"]
+    put_poster(poster_url, png(), mine, alt_en="")  # 422: no alt text in any language
+    put_poster(poster_url, b"not a picture", mine, alt_kk="Афиша")
+    put_poster(poster_url, b"\0" * (11 * 2**20), mine, alt_kk="Афиша")  # 413
+    put_poster(poster_url, png(), {}, alt_kk="Афиша")
+    put_poster(poster_url, png(), theirs, alt_kk="Афиша")
+    put_poster("/api/v1/staff/series/987654/poster", png(), mine, alt_kk="Афиша")
+    each("DELETE", poster, poster_url, headers=mine)
+    each("DELETE", poster, poster_url)
+    each("DELETE", poster, poster_url, headers=theirs)
+    each("DELETE", poster, "/api/v1/staff/series/987654/poster", headers=mine)
+
     closures = "/staff/branches/{slug}/closures"
     base = "/api/v1/staff/branches/chekhov/closures"
     closed = each(
@@ -122,6 +145,8 @@ def test_every_documented_series_answer_matches_the_document(app, client, world)
         ("POST", create, "/api/v1/staff/series"),
         ("PATCH", edit, url),
         ("POST", cancel, url + "/cancel"),
+        ("PUT", poster, poster_url),
+        ("DELETE", poster, poster_url),
         ("GET", closures, base),
         ("POST", closures, base),
         ("DELETE", remove, "/api/v1/staff/closures/1"),

@@ -25,10 +25,12 @@ from calendar_app.services import api_tokens
 from calendar_app.services import registrations as regs
 from calendar_app.services.closures import create_closure
 from calendar_app.services.events import event_data
+from calendar_app.services.posters import set_series_poster
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.series import create_series
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_venue
+from tests.poster_images import png
 from tests.staff_support import CHEAP_METHOD, log_in, make_staff
 
 ROLES = ["anonymous", "branch", "other", "admin"]
@@ -60,6 +62,7 @@ def world(app) -> dict[str, Any]:
             utcnow(),
             skip_public_holidays=False,
         ).series
+        set_series_poster(series, png(), {"kk": "Афиша"}, app.config["UPLOADS_DIR"], utcnow())
         closure = create_closure(
             branch_a, {"start": "2031-01-05", "end": "2031-01-06", "reason": "Ремонт"}, utcnow()
         )
@@ -215,6 +218,7 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
     ("GET", "/staff/series/{series}", None, 200, BRANCH),
     ("GET", "/staff/series/{series}/cancel", None, 200, BRANCH),
     ("POST", "/staff/series/{series}/cancel", None, 302, BRANCH),
+    ("POST", "/staff/series/{series}/poster", lambda ids: {"remove_poster": "y"}, 302, BRANCH),
     ("GET", "/staff/branches/{branch}/closures", None, 200, BRANCH),
     ("POST", "/staff/branches/{branch}/closures", closure_form, 302, BRANCH),
     ("POST", "/staff/closures/{closure}/delete", None, 302, BRANCH),
@@ -262,7 +266,7 @@ def snapshot(app) -> tuple:
                 (e.id, e.headcount, e.status, e.starts_at)
                 for e in db.session.execute(db.select(Event)).scalars()
             ],
-            [s.id for s in db.session.execute(db.select(Series)).scalars()],
+            [(s.id, s.poster_id) for s in db.session.execute(db.select(Series)).scalars()],
             [c.id for c in db.session.execute(db.select(Closure)).scalars()],
             [(b.id, b.name) for b in db.session.execute(db.select(Branch)).scalars()],
             [(v.id, v.name, v.capacity) for v in db.session.execute(db.select(Venue)).scalars()],

@@ -430,6 +430,61 @@ def _staff_operation(
     }
 
 
+def _poster_operations(
+    name: str, noun: str, parameter: dict[str, Any], summaries: tuple[str, str]
+) -> dict[str, Any]:
+    """PUT and DELETE of the poster of an event or a series (``name`` in the operation ids)."""
+    return {
+        "put": _staff_operation(
+            f"put{name}Poster",
+            summaries[0],
+            {
+                "200": _json(_ref("Poster"), "Stored, re-encoded without metadata."),
+                "403": _error(f"The {noun} " + _NOT_MINE),
+                "404": _error(f"No such {noun}."),
+                "413": _error("The image is larger than 10 MiB."),
+                "422": _json(
+                    _ref("ValidationErrors"),
+                    "Not a JPEG, PNG or WebP picture of at most 40 megapixels, or no alt "
+                    "text in any language; nothing is stored.",
+                ),
+            },
+            parameters=[parameter],
+            requestBody={
+                "required": True,
+                "description": (
+                    "Multipart with ``image`` and ``alt_kk``, ``alt_ru``, ``alt_en`` (at "
+                    "least one required); or the image itself as the "
+                    "body, with the alt fields in the query string."
+                ),
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["image"],
+                            "properties": {
+                                "image": {"type": "string", "format": "binary"},
+                                **{f"alt_{code}": {"type": "string"} for code in LANGUAGES},
+                            },
+                        }
+                    },
+                    "image/*": {"schema": {"type": "string", "format": "binary"}},
+                },
+            },
+        ),
+        "delete": _staff_operation(
+            f"delete{name}Poster",
+            summaries[1],
+            {
+                "204": {"description": "Removed (or there was none)."},
+                "403": _error(f"The {noun} " + _NOT_MINE),
+                "404": _error(f"No such {noun}."),
+            },
+            parameters=[parameter],
+        ),
+    }
+
+
 def _body(schema: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
 
@@ -494,55 +549,15 @@ def _staff_paths() -> dict[str, Any]:
                 parameters=[_EVENT_ID],
             )
         },
-        "/staff/events/{event_id}/poster": {
-            "put": _staff_operation(
-                "putEventPoster",
+        "/staff/events/{event_id}/poster": _poster_operations(
+            "Event",
+            "event",
+            _EVENT_ID,
+            (
                 "Give an event a poster (replacing the one it had)",
-                {
-                    "200": _json(_ref("Poster"), "Stored, re-encoded without metadata."),
-                    "403": _error("The event " + _NOT_MINE),
-                    "404": _error("No such event."),
-                    "413": _error("The image is larger than 10 MiB."),
-                    "422": _json(
-                        _ref("ValidationErrors"),
-                        "Not a JPEG, PNG or WebP picture of at most 40 megapixels, or no alt "
-                        "text in any language; nothing is stored.",
-                    ),
-                },
-                parameters=[_EVENT_ID],
-                requestBody={
-                    "required": True,
-                    "description": (
-                        "Multipart with ``image`` and ``alt_kk``, ``alt_ru``, ``alt_en`` (at "
-                        "least one required); or the image itself as the "
-                        "body, with the alt fields in the query string."
-                    ),
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["image"],
-                                "properties": {
-                                    "image": {"type": "string", "format": "binary"},
-                                    **{f"alt_{code}": {"type": "string"} for code in LANGUAGES},
-                                },
-                            }
-                        },
-                        "image/*": {"schema": {"type": "string", "format": "binary"}},
-                    },
-                },
-            ),
-            "delete": _staff_operation(
-                "deleteEventPoster",
                 "Take the poster off an event",
-                {
-                    "204": {"description": "Removed (or there was none)."},
-                    "403": _error("The event " + _NOT_MINE),
-                    "404": _error("No such event."),
-                },
-                parameters=[_EVENT_ID],
             ),
-        },
+        ),
         "/staff/events/{event_id}/registrations": {
             "get": _staff_operation(
                 "listEventRegistrations",
@@ -604,12 +619,17 @@ _SERIES_SCHEMAS: dict[str, Any] = {
     "Series": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["id", "title", "rrule", "registration_mode", "occurrences"],
+        "required": ["id", "title", "rrule", "registration_mode", "poster", "occurrences"],
         "properties": {
             "id": {"type": "integer"},
             "title": {"type": "string"},
             "rrule": {"type": "string"},
             "registration_mode": _SERIES_OPTIONS["registration_mode"],
+            "poster": {
+                **_SCHEMAS["Event"]["properties"]["poster"],
+                "description": "The series' poster (shown by its dates without one of their "
+                "own); null without one.",
+            },
             "occurrences": {"type": "array", "items": _ref("Event")},
         },
     },
@@ -778,6 +798,16 @@ def _series_paths() -> dict[str, Any]:
                 requestBody=_body("SeriesChanges"),
             )
         },
+        "/staff/series/{series_id}/poster": _poster_operations(
+            "Series",
+            "series",
+            _SERIES_ID,
+            (
+                "Give a series a poster; every date without a poster of its own, or showing the "
+                "series' previous one, shows it",
+                "Take the poster off a series and off the dates that show it",
+            ),
+        ),
         "/staff/series/{series_id}/cancel": {
             "post": _staff_operation(
                 "cancelSeries",

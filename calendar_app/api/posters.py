@@ -1,4 +1,4 @@
-"""The staff API for posters: ``PUT`` an image (multipart ``image`` with ``alt_kk``, ``alt_ru``,
+"""The staff API for posters of events and series: ``PUT`` an image (multipart ``image`` with ``alt_kk``, ``alt_ru``,
 ``alt_en``; or the image itself as the body, with its Content-Type and the alt fields in the
 query string) and ``DELETE`` it. The bytes are checked by services/posters.py."""
 
@@ -18,6 +18,7 @@ from ..timeutil import utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
 from .staff import _event
+from .staff_series import _my_series
 
 
 def poster_json(image: Image) -> dict[str, Any]:
@@ -57,4 +58,23 @@ def staff_delete_event_poster(event_id: int) -> Response:
     event = _event(event_id)
     with unit_of_work():
         posters.remove_poster(event, current_app.config["UPLOADS_DIR"])
+    return Response(status=204)
+
+
+@bp.put("/staff/series/<id:series_id>/poster")
+def staff_put_series_poster(series_id: int) -> Response:
+    found = _my_series(series_id)
+    data, alt = _upload()
+    with unit_of_work():
+        image = posters.set_series_poster(
+            found, data, alt, current_app.config["UPLOADS_DIR"], utcnow()
+        )
+    return jsonify({"poster": poster_json(image)})
+
+
+@bp.delete("/staff/series/<id:series_id>/poster")
+def staff_delete_series_poster(series_id: int) -> Response:
+    found = _my_series(series_id)
+    with unit_of_work():
+        posters.remove_series_poster(found, current_app.config["UPLOADS_DIR"])
     return Response(status=204)

@@ -13,17 +13,19 @@ from ..services import course_bookings, series
 from ..services.seats import availabilities
 from ..timeutil import utcnow
 from . import bp
-from .views import event_json, register_from_body
+from .views import event_json, poster_summary, register_from_body
 
 
 def series_json(found: Series) -> dict[str, Any]:
-    """The series and every occurrence in date order, past and cancelled ones with their status."""
+    """The series, its poster and every occurrence in date order, past and cancelled ones with
+    their status."""
     occurrences = availabilities(series.occurrences(found.id), utcnow())
     return {
         "id": found.id,
         "title": localized(occurrences[0].event, "title") if occurrences else found.title,
         "rrule": found.rrule,
         "registration_mode": found.registration_mode,
+        "poster": poster_summary(found.poster),
         "occurrences": [event_json(listing) for listing in occurrences],
     }
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from ..database import unit_of_work
 from ..images import absolute_image_url, alt_text
 from ..localization import current_language, localized
-from ..models import Branch, Event, Registration
+from ..models import Branch, Image, Registration
 from ..models.registration import SOURCE_API, STATUS_CANCELLED
 from ..ratelimits import api_limit, registration_limit
 from ..services import attendance_confirmation, catalog, registrations
@@ -67,17 +67,16 @@ def event_json(listing: Availability) -> dict[str, Any]:
         "url": absolute_url(f"/events/{event.id}"),
         "ics_url": absolute_url(f"/events/{event.id}.ics"),
         "series_id": event.series_id,
-        "poster": poster_summary(event),
+        "poster": poster_summary(event.poster),
     }
 
 
-def poster_summary(event: Event) -> dict[str, str] | None:
-    if event.poster is None:
+def poster_summary(image: Image | None) -> dict[str, str] | None:
+    """An event's or a series' poster in its JSON: the largest size, alt in the response's
+    language."""
+    if image is None:
         return None
-    return {
-        "url": absolute_image_url(event.poster),
-        "alt": alt_text(event.poster, current_language()),
-    }
+    return {"url": absolute_image_url(image), "alt": alt_text(image, current_language())}
 
 
 def registration_json(registration: Registration) -> dict[str, Any]:

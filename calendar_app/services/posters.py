@@ -264,6 +264,65 @@ def remove_poster(event: Event, uploads_dir: str) -> None:
     forget_image(old, uploads_dir)
 
 
+def series_language(series: Series) -> str:
+    """The language a series' poster must at least be described in: that of its first date."""
+    first = series.events[0] if series.events else None
+    return first.language if first is not None else LANGUAGES[0]
+
+
+def set_series_poster(
+    series: Series, data: bytes, alt: dict[str, str | None], uploads_dir: str, now: datetime
+) -> Image:
+    """Give ``series`` the poster in ``data``; every date of it without a poster of its own, or
+    showing the series' previous poster, shows the new one (a date's own poster stays). Flushes."""
+    image = store_image(data, alt, series_language(series), uploads_dir, now)
+    old = series.poster
+    series.poster = image
+    for occurrence in series.events:
+        if occurrence.poster_id is None or (old is not None and occurrence.poster_id == old.id):
+            occurrence.poster = image
+    db.session.flush()
+    if old is not None:
+        forget_image(old, uploads_dir)
+    return image
+
+
+def remove_series_poster(series: Series, uploads_dir: str) -> None:
+    """Take the poster off ``series`` and off the dates that show it (a date's own poster stays;
+    nothing if the series has none). Flushes."""
+    old = series.poster
+    if old is None:
+        return
+    series.poster = None
+    for occurrence in series.events:
+        if occurrence.poster_id == old.id:
+            occurrence.poster = None
+    db.session.flush()
+    forget_image(old, uploads_dir)
+
+
+def change_series_poster(
+    series: Series,
+    *,
+    data: bytes | None,
+    alt: dict[str, str | None],
+    remove: bool,
+    uploads_dir: str,
+    now: datetime,
+) -> None:
+    """What the staff series pages ask, as change_poster does for one event: a new picture, or
+    "remove", or new descriptions of the poster the series has (shared by its dates). Flushes."""
+    if data:
+        set_series_poster(series, data, alt, uploads_dir, now)
+    elif remove:
+        remove_series_poster(series, uploads_dir)
+    elif series.poster is not None:
+        series.poster.alt = clean_alt(alt, series_language(series))
+        db.session.flush()
+    elif any((text or "").strip() for text in alt.values()):
+        raise InvalidInput({"image": [_("Choose a picture to upload.")]})
+
+
 def forget_image(image: Image, uploads_dir: str) -> None:
     """Delete an image nothing uses any more (no event, series or report photo); its files go
     when no other image has them, once the transaction has committed (a rollback keeps them, as

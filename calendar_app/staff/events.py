@@ -32,6 +32,7 @@ from .forms import (
     ConfirmForm,
     EventForm,
     EventPosterForm,
+    NewPosterFields,
     OccurrenceForm,
     OccurrencePosterForm,
     PosterFields,
@@ -146,14 +147,21 @@ def event_data_from_form(form: EventForm, zone: str) -> EventData:
     )
 
 
-def save_poster(form: PosterFields, event: Event) -> None:
-    """Apply the form's poster fields to ``event`` (inside the caller's unit of work)."""
+def poster_upload(form: NewPosterFields) -> tuple[bytes | None, dict[str, str | None]]:
+    """The picture chosen on the form (read up to one byte past the limit, which is refused)
+    and its descriptions."""
     upload = form.poster.data
     data = upload.stream.read(posters.MAX_BYTES + 1) if upload else None
+    return data, {code: form[f"poster_alt_{code}"].data for code in LANGUAGES}
+
+
+def save_poster(form: PosterFields, event: Event) -> None:
+    """Apply the form's poster fields to ``event`` (inside the caller's unit of work)."""
+    data, alt = poster_upload(form)
     posters.change_poster(
         event,
         data=data,
-        alt={code: form[f"poster_alt_{code}"].data for code in LANGUAGES},
+        alt=alt,
         remove=bool(form.remove_poster.data),
         uploads_dir=current_app.config["UPLOADS_DIR"],
         now=utcnow(),

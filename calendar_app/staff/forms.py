@@ -133,14 +133,24 @@ class EventForm(FlaskForm):
     description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
 
 
-class PosterFields:
-    """The poster of an event: a new picture, its description per language, or none."""
+class NewPosterFields:
+    """A poster to upload with its description per language."""
 
     poster = FileField(_l("Poster (JPEG, PNG or WebP, at most 10 MB)"))
     poster_alt_kk = StringField(_l("Description of the poster in Kazakh"))
     poster_alt_ru = StringField(_l("Description of the poster in Russian"))
     poster_alt_en = StringField(_l("Description of the poster in English"))
+
+
+class PosterFields(NewPosterFields):
+    """The poster of an event or a series: a new picture, its description per language, or
+    none."""
+
     remove_poster = BooleanField(_l("Remove the poster"))
+
+
+class SeriesPosterForm(FlaskForm, PosterFields):
+    """The poster of a series on its page: replace it, describe it, or remove it."""
 
 
 class EventPosterForm(EventForm, PosterFields):
@@ -293,6 +303,10 @@ class SeriesForm(EventForm, RepetitionForm):
 
 
 SCOPE_ONE, SCOPE_FOLLOWING, SCOPE_ALL = "one", "following", "all"
+
+
+class NewSeriesPosterForm(SeriesForm, NewPosterFields):
+    pass
 
 
 class OccurrenceForm(EventForm):

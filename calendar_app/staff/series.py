@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..database import unit_of_work
 from ..form_errors import apply_errors
 from ..models import Series
-from ..services import permissions
+from ..services import permissions, posters
 from ..services.errors import InvalidInput
 from ..services.rule_builder import build_rule
 from ..services.seats import seat_counts
@@ -26,12 +26,13 @@ from ..services.series import (
     upcoming_occurrences,
 )
 from ..timeutil import active_locale, utcnow
+from ..vocabulary import LANGUAGES
 from . import bp
-from .events import chosen_branch, event_data_from_form, planning_form
-from .forms import ConfirmForm, SeriesForm
+from .events import POSTER_FIELDS, chosen_branch, event_data_from_form, planning_form, poster_upload
+from .forms import ConfirmForm, NewSeriesPosterForm, SeriesPosterForm
 
 # The series service names values as the API does; these are the form fields that hold them.
-SERIES_FIELDS = {"rrule": "frequency", "start": "starts_at", "end": "ends_at"}
+SERIES_FIELDS = {"rrule": "frequency", "start": "starts_at", "end": "ends_at", **POSTER_FIELDS}
 
 
 def load_series(series_id: int) -> Series:
@@ -43,7 +44,7 @@ def load_series(series_id: int) -> Series:
 
 @bp.route("/series/new", methods=["GET", "POST"])
 def new_series() -> Any:
-    form, branches = planning_form(SeriesForm)
+    form, branches = planning_form(NewSeriesPosterForm)
     preview: SeriesPreview | None = None
     branch = None
     status = 200
@@ -61,8 +62,17 @@ def new_series() -> Any:
             if request.form.get("action") != "save":
                 preview = preview_series(branch, data, rule, now, **options)
             else:
+                picture, alt = poster_upload(form)
                 with unit_of_work():
                     result = create_series(branch, data, rule, now, **options)
+                    posters.change_series_poster(
+                        result.series,
+                        data=picture,
+                        alt=alt,
+                        remove=False,
+                        uploads_dir=current_app.config["UPLOADS_DIR"],
+                        now=now,
+                    )
                 flash(
                     ngettext(
                         "The series “%(title)s” is planned: %(num)d date.",
@@ -76,6 +86,9 @@ def new_series() -> Any:
         except InvalidInput as error:
             apply_errors(form, error.errors, SERIES_FIELDS)
             status = 422
+        except posters.ImageTooLarge as error:
+            form.poster.errors = [error.message]
+            status = 413
     elif form.is_submitted():
         status = 422
     return (
@@ -84,9 +97,7 @@ def new_series() -> Any:
     )
 
 
-@bp.get("/series/<id:series_id>")
-def series_detail(series_id: int) -> str:
-    series = load_series(series_id)
+def _series_page(series: Series, poster_form: SeriesPosterForm) -> str:
     now = utcnow()
     dates = occurrences(series.id)
     return render_template(
@@ -96,7 +107,50 @@ def series_detail(series_id: int) -> str:
         upcoming=upcoming_occurrences(series.id, now),
         seats=seat_counts([event.id for event in dates]),
         now=now,
+        poster_form=poster_form,
     )
+
+
+@bp.get("/series/<id:series_id>")
+def series_detail(series_id: int) -> str:
+    series = load_series(series_id)
+    alt = series.poster.alt if series.poster else {}
+    form = SeriesPosterForm(data={f"poster_alt_{code}": alt.get(code) or "" for code in LANGUAGES})
+    return _series_page(series, form)
+
+
+@bp.post("/series/<id:series_id>/poster")
+def series_poster(series_id: int) -> Any:
+    """Replace the series' poster (its dates showing it follow), describe it, or remove it."""
+    series = load_series(series_id)
+    form = SeriesPosterForm()
+    status = 422
+    if form.validate():
+        picture, alt = poster_upload(form)
+        try:
+            with unit_of_work():
+                posters.change_series_poster(
+                    series,
+                    data=picture,
+                    alt=alt,
+                    remove=bool(form.remove_poster.data),
+                    uploads_dir=current_app.config["UPLOADS_DIR"],
+                    now=utcnow(),
+                )
+        except InvalidInput as error:
+            apply_errors(form, error.errors, POSTER_FIELDS)
+        except posters.ImageTooLarge as error:
+            form.poster.errors = [error.message]
+            status = 413
+        else:
+            flash(
+                _("The poster is removed.")
+                if form.remove_poster.data
+                else _("The poster of the series is saved."),
+                "info",
+            )
+            return redirect(url_for("staff.series_detail", series_id=series.id))
+    return _series_page(series, form), status
 
 
 @bp.route("/series/<id:series_id>/cancel", methods=["GET", "POST"], endpoint="cancel_series")

@@ -14,11 +14,13 @@ from calendar_app.models import Branch, Event
 from calendar_app.services import registrations
 from calendar_app.services.closures import create_closure
 from calendar_app.services.events import EventData, cancel_event
+from calendar_app.services.posters import set_series_poster
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.seeding import seed_demo
 from calendar_app.services.series import create_series
 from calendar_app.timeutil import utcnow
 from tests.factories import make_venue
+from tests.poster_images import png
 from tests.staff_support import CHEAP_METHOD, PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
@@ -67,6 +69,9 @@ def site(app) -> dict:
             "FREQ=WEEKLY;COUNT=3",
             now,
             skip_public_holidays=False,
+        )
+        set_series_poster(  # the series page then offers to replace or remove it
+            series.series, png(), {"kk": "Афиша"}, app.config["UPLOADS_DIR"], now
         )
         closure = create_closure(
             branch, {"rrule": "FREQ=MONTHLY;BYDAY=-1FR", "reason": "Санитарлық күн"}, now

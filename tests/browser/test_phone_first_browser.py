@@ -83,7 +83,7 @@ def test_the_register_button_is_in_the_first_screen_and_leads_to_the_form(
 ):
     for language in ("kk", "ru", "en"):
         phone.goto(f"{live_server}/events/{open_event_id}?lang={language}")
-        button = phone.locator(".register-jump a")
+        button = phone.locator(".register-jump")
         assert fully_in_first_screen(button), language
     button.click()
     phone.wait_for_url(f"**/events/{open_event_id}?lang=en#register")

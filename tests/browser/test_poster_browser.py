@@ -57,7 +57,7 @@ def test_the_poster_shows_on_a_phone_with_its_description(app, browser, live_ser
         assert poster.evaluate("img => img.complete && img.naturalWidth > 0")  # loaded, CSP too
         box = poster.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-        jump = page.locator(".register-jump a")
+        jump = page.locator(".register-jump")
         assert jump.bounding_box()["y"] + jump.bounding_box()["height"] <= PHONE["height"]
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
