@@ -240,10 +240,3 @@ def event_report(event: Event, now: datetime, language: str) -> NewsItem | None:
         attendance=shows_attendance(report, count),
         photos=photos,
     )
-
-
-def latest_update(now: datetime, branch: Branch | None = None) -> datetime | None:
-    """When the news last changed (the sitemap's date for ``/news``)."""
-    return db.session.execute(
-        _published(select(func.max(Report.updated_at)), now, branch)
-    ).scalar_one()

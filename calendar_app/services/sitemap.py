@@ -3,7 +3,7 @@
 Events are those not yet over and those that ended in the last ``RECENT_DAYS`` (their pages
 still answer people who look them up); a cancelled one only while its cancellation is recent
 too, so that search engines learn of it and then forget it. A past event with a published
-report stays for good: its page is the library's news. Three queries, whatever the numbers.
+report stays for good: its page is the library's news. Two queries, whatever the numbers.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 
 from ..extensions import db
 from ..models import Branch, Event, Report, Venue
 from ..models.event import STATUS_SCHEDULED
-from . import news
 
 RECENT_DAYS = 30
 MAX_EVENTS = 10_000  # three addresses each (one per language) stay under the 50,000 a file allows
@@ -53,7 +52,13 @@ def sitemap_content(now: datetime) -> SitemapContent:
         Report.id.is_not(None), Event.status == STATUS_SCHEDULED, Event.starts_at <= now
     )
     rows = db.session.execute(
-        select(Event.id, Event.updated_at, Venue.updated_at, Branch.updated_at, Report.updated_at)
+        select(
+            Event.id,
+            Event.updated_at,
+            Venue.updated_at,
+            Branch.updated_at,
+            case((reported, Report.updated_at)),
+        )
         .join(Venue, Venue.id == Event.venue_id)
         .join(Branch, Branch.id == Event.branch_id)
         .outerjoin(Report, and_(Report.event_id == Event.id, Report.published.is_(True)))
@@ -70,10 +75,11 @@ def sitemap_content(now: datetime) -> SitemapContent:
         .limit(MAX_EVENTS)
     )
     # An event page shows its room, branch and report too: the latest change is its date.
-    events = [
-        SitemapEntry(row[0], max(moment for moment in row[1:] if moment is not None))
-        for row in rows
-    ]
+    events, reports = [], []
+    for row in rows:
+        events.append(SitemapEntry(row[0], max(moment for moment in row[1:] if moment)))
+        if row[4] is not None:
+            reports.append(row[4])
     return SitemapContent(
-        branches=branches, events=events, news_last_modified=news.latest_update(now)
+        branches=branches, events=events, news_last_modified=max(reports, default=None)
     )
