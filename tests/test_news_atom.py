@@ -192,3 +192,25 @@ def test_markup_in_a_report_never_runs_in_the_feed(app, client):
             assert not name.startswith("on")
             assert not attribute.lower().strip().startswith("javascript:")
     assert "alert(1)" in html.text_content()  # what was typed, as text
+
+
+def test_the_feed_runs_a_constant_number_of_queries(app, client, count_queries):
+    def add(count: int) -> None:
+        with app.app_context():
+            branch = db.session.get(Branch, branch_id)
+            for day in range(count):
+                report = make_report(past_event(branch, days_ago=day + 1))
+                add_photo(report, {"kk": "Сурет"})
+            db.session.commit()
+
+    with app.app_context():
+        branch_id = make_branch("chekhov").id
+        db.session.commit()
+    add(2)
+    with count_queries() as few:
+        assert client.get("/news.atom?branch=chekhov").status_code == 200
+    add(10)
+    with count_queries() as many:
+        response = client.get("/news.atom?branch=chekhov")
+    assert len(feedparser.parse(response.data).entries) == 12
+    assert many.count == few.count <= 5, many.statements

@@ -379,6 +379,12 @@ def test_news_page_head_navigation_and_sitemap(app, client, two_branches):
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locations = [loc.text for loc in sitemap.findall("s:url/s:loc", ns)]
     assert f"{BASE_URL}/news?lang=kk" in locations
+    [news_entry] = [
+        url
+        for url in sitemap.findall("s:url", ns)
+        if url.findtext("s:loc", None, ns).endswith("/news?lang=kk")
+    ]
+    assert news_entry.findtext("s:lastmod", None, ns) == "2025-10-13T09:30:00+00:00"
     assert f"{BASE_URL}/events/{old_id}?lang=en" in locations  # a report keeps it listed
     assert f"{BASE_URL}/events/{forgotten_id}?lang=en" not in locations
 
@@ -395,3 +401,29 @@ def test_the_service_refuses_bad_branch_values(ctx):
     with pytest.raises(InvalidInput):
         news.news_page(NOW, "en", page=0)
     assert news.news_page(NOW, "en", page=5).items == []
+
+
+def test_the_event_page_of_a_report_runs_a_constant_number_of_queries(
+    app, client, two_branches, count_queries
+):
+    chekhov, _ = two_branches
+    with app.app_context():
+        event = past_event(_branch(chekhov))
+        make_registration(event.id, checked_in_at=event.starts_at)
+        report = make_report(event)
+        add_photo(report, {"kk": "Бірінші"})
+        db.session.commit()
+        event_id, report_id = event.id, report.id
+    client.get(f"/events/{event_id}")
+    with count_queries() as few:
+        assert client.get(f"/events/{event_id}").status_code == 200
+    with app.app_context():
+        for position in range(1, 8):
+            add_photo(
+                db.session.get(Report, report_id), {"kk": f"Сурет {position}"}, position=position
+            )
+        db.session.commit()
+    with count_queries() as many:
+        response = client.get(f"/events/{event_id}")
+    assert len(select_all(lxml.html.fromstring(response.data), "ul.gallery figure")) == 8
+    assert many.count == few.count
