@@ -427,3 +427,23 @@ def test_the_event_page_of_a_report_runs_a_constant_number_of_queries(
         response = client.get(f"/events/{event_id}")
     assert len(select_all(lxml.html.fromstring(response.data), "ul.gallery figure")) == 8
     assert many.count == few.count
+
+
+def test_report_text_choices(ctx):
+    event = past_event(make_branch(), language="ru")
+    cases = [
+        ({"kk": "Қаз", "ru": "Рус"}, "en", ("ru", "Рус", None, None)),
+        ({"kk": "Қаз", "ru": "Рус"}, "kk", ("kk", "Қаз", "ru", "Рус")),
+        ({"kk": "Қаз", "ru": "  "}, "en", ("kk", "Қаз", None, None)),
+        ({"de": "Deutsch", "ru": 5}, "ru", ("ru", "", None, None)),
+        ({}, "kk", ("kk", "", None, None)),
+    ]
+    for text, language, expected in cases:
+        report = Report(event_id=event.id, text=text)
+        shown = news.report_text(report, event, language)
+        assert (
+            shown.language,
+            shown.markdown,
+            shown.original_language,
+            shown.original_markdown,
+        ) == expected, text

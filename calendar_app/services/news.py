@@ -162,14 +162,16 @@ def _items(reports: Sequence[Report], language: str) -> list[NewsItem]:
     items = []
     for report in reports:
         event = report.event
-        count = counts.get(event.id)
+        count = counts.get(event.id)  # None when attendance is not shown
         items.append(
             NewsItem(
                 report=report,
                 event=event,
                 text=report_text(report, event, language),
                 lead_photo=leads.get(report.id),
-                attendance=shows_attendance(report, attended(event, count)) if count else None,
+                attendance=None
+                if count is None
+                else shows_attendance(report, attended(event, count)),
             )
         )
     return items
