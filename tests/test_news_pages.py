@@ -344,6 +344,8 @@ def test_report_page_has_an_article_about_the_event_and_shares_the_lead_photo(
     assert head.one("og:image") == f"{BASE_URL}/media/{key}-900.jpg"
     assert head.one("og:image:alt") == "Депутаты и читатели"
     assert head.one("article:published_time") == "2026-04-28T14:30:00+05:00"
+    assert head.one("description") == head.one("og:description")
+    assert head.one("description") == "Депутаты встретились с читателями."
     with app.app_context():
         db.session.get(Report, report_id).published = False
         db.session.commit()

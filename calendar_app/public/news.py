@@ -22,7 +22,7 @@ from ..sessions import mark_cookie_free
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from . import bp
-from .feeds import _not_modified
+from .feeds import not_modified
 
 
 def _branch_argument() -> Branch | None:
@@ -98,7 +98,7 @@ def news_feed() -> Response:
         "Last-Modified": http_date(updated),
         "Cache-Control": "public, no-cache",
     }
-    if _not_modified((etag,), updated, now):
+    if not_modified((etag,), updated, now):
         return mark_cookie_free(Response(status=304, headers=headers))
     return mark_cookie_free(Response(body, headers=headers, content_type=news_atom.CONTENT_TYPE))
 
