@@ -61,6 +61,8 @@ def read(client, query: str = "") -> tuple[feedparser.FeedParserDict, bytes]:
     response = client.get(f"/news.atom{query}")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    # Publicly cacheable: no cookie, not even the language one a page's ?lang= would set.
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
     feed = feedparser.parse(response.data)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
