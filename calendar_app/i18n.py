@@ -44,7 +44,7 @@ def remember_choice(response: Response) -> Response:
     if (
         chosen
         and not request.path.startswith("/api/")
-        and not request.path.endswith(".ics")
+        and not request.path.endswith((".ics", ".atom"))
         and request.path != "/embed"
         and request.cookies.get(LOCALE_COOKIE) != chosen
     ):

@@ -16,7 +16,7 @@ from flask import request, url_for
 from flask_babel import force_locale
 
 from .images import absolute_image_url, alt_text
-from .models import Event
+from .models import Event, Image
 from .urls import absolute_url
 from .vocabulary import CATEGORIES, CATEGORY_LABELS, LANGUAGES
 
@@ -28,6 +28,7 @@ INDEXABLE_ENDPOINTS = frozenset(
         "public.branch_list",
         "public.branch_detail",
         "public.event_detail",
+        "public.news_list",
     }
 )
 PLACEHOLDER_SIZE = (1200, 630)  # the 1.91:1 that link previews show uncropped
@@ -81,21 +82,26 @@ def placeholder_path(category: str) -> str:
     return f"img/share/{category if category in CATEGORIES else 'other'}.png"
 
 
+def photo_share_image(image: Image, language: str) -> ShareImage:
+    """A stored picture (a poster, a report's lead photo): its largest size, JPEG, with its
+    description in ``language``."""
+    return ShareImage(
+        url=absolute_image_url(image),
+        width=image.width,
+        height=image.height,
+        alt=alt_text(image, language),
+        mime_type="image/jpeg",
+    )
+
+
 def share_image(event: Event, language: str) -> ShareImage:
     """The picture a shared link to ``event`` shows, and search engines take for it.
 
     The event's poster (its largest size, JPEG, with its description in ``language``) when it
     has one; else the neutral picture of its category.
     """
-    poster = event.poster
-    if poster is not None:
-        return ShareImage(
-            url=absolute_image_url(poster),
-            width=poster.width,
-            height=poster.height,
-            alt=alt_text(poster, language),
-            mime_type="image/jpeg",
-        )
+    if event.poster is not None:
+        return photo_share_image(event.poster, language)
     with force_locale(language):
         alt = str(CATEGORY_LABELS.get(event.category, CATEGORY_LABELS["other"]))
     width, height = PLACEHOLDER_SIZE

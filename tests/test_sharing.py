@@ -382,7 +382,7 @@ def test_sitemap_lists_public_pages_and_recent_events_in_every_language(app, cli
 def test_an_empty_site_still_has_a_valid_sitemap(client):
     root = ElementTree.fromstring(client.get("/sitemap.xml").data)
     assert root.tag == SITEMAP + "urlset"
-    assert len(root.findall(SITEMAP + "url")) == 9  # three pages in three languages
+    assert len(root.findall(SITEMAP + "url")) == 12  # four pages in three languages
 
 
 def test_robots_txt_keeps_crawlers_out_of_private_paths_and_points_to_the_sitemap(client):
@@ -418,5 +418,5 @@ def test_sitemap_runs_a_constant_number_of_queries(app, client, branch_id, count
     with count_queries() as many:
         response = client.get("/sitemap.xml")
     assert response.status_code == 200
-    assert response.get_data(as_text=True).count("<url>") == 3 * (3 + 1 + 41)
+    assert response.get_data(as_text=True).count("<url>") == 3 * (4 + 1 + 41)
     assert many.count == few.count <= 3

@@ -11,3 +11,4 @@ from . import attendance  # noqa: E402,F401,I001
 from . import discovery  # noqa: E402,F401,I001
 from . import embed  # noqa: E402,F401,I001
 from . import media  # noqa: E402,F401,I001
+from . import news  # noqa: E402,F401,I001

@@ -69,6 +69,7 @@ def sitemap() -> Response:
         (url_for("public.index"), latest),
         (url_for("public.month_calendar"), latest),
         (url_for("public.branch_list"), latest),
+        (url_for("public.news_list"), content.news_last_modified),
     ]
     pages += [
         (url_for("public.branch_detail", slug=entry.key), entry.last_modified)

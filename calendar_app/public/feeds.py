@@ -89,7 +89,7 @@ def _calendar_name(language: str, *parts: str) -> str:
         return " · ".join([*parts, _("Library events")])
 
 
-def _not_modified(etags: tuple[str, ...], last_modified: datetime, now: datetime) -> bool:
+def not_modified(etags: tuple[str, ...], last_modified: datetime, now: datetime) -> bool:
     """RFC 9110 conditional GET: If-None-Match decides when present, else If-Modified-Since.
 
     Anything unparsable, and a date in the future, counts as no condition at all.
@@ -120,7 +120,7 @@ def _respond(
         "Cache-Control": "public, no-cache",
         "Vary": "Accept-Encoding",
     }
-    if _not_modified(etags, validator.last_modified, now):
+    if not_modified(etags, validator.last_modified, now):
         return mark_cookie_free(Response(status=304, headers=headers))
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], cache_key)
     bodies = body_cache.get(key)

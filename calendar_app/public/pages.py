@@ -18,15 +18,21 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
+from ..images import absolute_image_url
 from ..localization import current_language
 from ..models import Branch, Event
-from ..services import catalog, series
+from ..services import catalog, news, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
 from ..services.quick_choices import quick_choices
 from ..services.seats import availability
-from ..services.structured_data import EventLinks, event_json_ld, script_json
-from ..sharing import share_image
+from ..services.structured_data import (
+    EventLinks,
+    article_json_ld,
+    event_json_ld,
+    script_json,
+)
+from ..sharing import photo_share_image, share_image
 from ..timeutil import display_zone, to_local, utcnow
 from ..urls import absolute_url
 from . import bp
@@ -115,7 +121,10 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
     course = series_overview.course if series_overview else None
     listing = course or availability(event, now)
     language = current_language()
+    report = news.event_report(event, now, language)
     image = share_image(event, language)
+    if report is not None and report.lead_photo is not None:
+        image = photo_share_image(report.lead_photo, language)
     links = EventLinks(
         page=absolute_url(url_for("public.event_detail", event_id=event.id, lang=language)),
         organizer=absolute_url(
@@ -124,6 +133,10 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
         image=image.url,
     )
     json_ld = event_json_ld(listing, language, links)
+    article = None
+    if report is not None:
+        photos = [absolute_image_url(photo) for photo in report.photos]
+        article = script_json(article_json_ld(report, language, links, photos))
     form = context.get("registration_form")
     return (
         render_template(
@@ -133,6 +146,8 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
             share=image,
             json_ld=json_ld,
             json_ld_text=script_json(json_ld),
+            report=report,
+            article_json_ld_text=article,
             series_overview=series_overview,
             zone_label=zone_label(event.starts_at, event.branch.timezone),
             form_failed=bool(form is not None and form.errors),

@@ -2,7 +2,8 @@
 
 Events are those not yet over and those that ended in the last ``RECENT_DAYS`` (their pages
 still answer people who look them up); a cancelled one only while its cancellation is recent
-too, so that search engines learn of it and then forget it. Two queries, whatever the numbers.
+too, so that search engines learn of it and then forget it. A past event with a published
+report stays for good: its page is the library's news. Two queries, whatever the numbers.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, or_, select
 
 from ..extensions import db
-from ..models import Branch, Event, Venue
+from ..models import Branch, Event, Report, Venue
 from ..models.event import STATUS_SCHEDULED
 
 RECENT_DAYS = 30
@@ -30,6 +31,7 @@ class SitemapEntry:
 class SitemapContent:
     branches: list[SitemapEntry]
     events: list[SitemapEntry]
+    news_last_modified: datetime | None = None  # the latest change of a published report
 
     @property
     def last_modified(self) -> datetime | None:
@@ -46,17 +48,38 @@ def sitemap_content(now: datetime) -> SitemapContent:
             select(Branch.slug, Branch.updated_at).order_by(Branch.slug)
         )
     ]
+    reported = and_(
+        Report.id.is_not(None), Event.status == STATUS_SCHEDULED, Event.starts_at <= now
+    )
     rows = db.session.execute(
-        select(Event.id, Event.updated_at, Venue.updated_at, Branch.updated_at)
+        select(
+            Event.id,
+            Event.updated_at,
+            Venue.updated_at,
+            Branch.updated_at,
+            case((reported, Report.updated_at)),
+        )
         .join(Venue, Venue.id == Event.venue_id)
         .join(Branch, Branch.id == Event.branch_id)
+        .outerjoin(Report, and_(Report.event_id == Event.id, Report.published.is_(True)))
         .where(
-            Event.ends_at > since,
-            or_(Event.status == STATUS_SCHEDULED, Event.cancelled_at > since),
+            or_(
+                and_(
+                    Event.ends_at > since,
+                    or_(Event.status == STATUS_SCHEDULED, Event.cancelled_at > since),
+                ),
+                reported,
+            )
         )
         .order_by(Event.starts_at, Event.id)
         .limit(MAX_EVENTS)
     )
-    # An event page shows its room and branch too: the latest change of the three is its date.
-    events = [SitemapEntry(row[0], max(row[1:])) for row in rows]
-    return SitemapContent(branches=branches, events=events)
+    # An event page shows its room, branch and report too: the latest change is its date.
+    events, reports = [], []
+    for row in rows:
+        events.append(SitemapEntry(row[0], max(moment for moment in row[1:] if moment)))
+        if row[4] is not None:
+            reports.append(row[4])
+    return SitemapContent(
+        branches=branches, events=events, news_last_modified=max(reports, default=None)
+    )

@@ -73,15 +73,23 @@ class Figures:
         self.seats += count.confirmed
         self.waitlist_demand += count.joined_waitlist
         self.released += count.released
+        self.attended += attended(event, count)
         if event.is_drop_in:
-            self.attended += event.headcount or 0
             return
         self.capacity += event.capacity
-        self.attended += count.checked_in
         if event.ends_at <= now:
             self.no_shows += count.confirmed - count.checked_in
             self.attended_past += count.checked_in
             self.released_past += count.released
+
+
+def attended(event: Event, count: SeatCount) -> int:
+    """How many came: the head count of a drop-in event, else the seats checked in (walk-ins
+    are checked in as they are seated). The statistics and the published reports both count
+    this way."""
+    if event.is_drop_in:
+        return event.headcount or 0
+    return count.checked_in
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""schema.org Event data (JSON-LD) for an event page: what search engines show of an event.
+"""schema.org Event data (JSON-LD) for an event page: what search engines show of an event,
+and the Article of its published report beside it (``about`` the Event, by its ``@id``).
 
 Pure: it takes the event with its availability, the language, the page's links and the picture,
 and returns a dict for ``<script type="application/ld+json">`` (data, never run as a script).
@@ -29,10 +30,12 @@ from ..localization import localized
 from ..text import plain_excerpt
 from ..timeutil import to_local
 from . import seats
+from .news import NewsItem
 from .seats import Availability
 
 SCHEMA = "https://schema.org/"
 DESCRIPTION_LENGTH = 300
+HEADLINE_LENGTH = 110
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def event_json_ld(listing: Availability, language: str, links: EventLinks) -> di
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
+        "@id": event_node_id(links),
         "name": localized(event, "title", language),
         "startDate": _local(event.starts_at, zone),
         "endDate": _local(event.ends_at, zone),
@@ -135,6 +139,48 @@ def event_json_ld(listing: Availability, language: str, links: EventLinks) -> di
     if offer is not None:
         data["offers"] = offer
     return data
+
+
+def event_node_id(links: EventLinks) -> str:
+    """The Event's node id, for the report's Article to point at (``about``)."""
+    return links.page + "#event"
+
+
+def article_json_ld(
+    report: NewsItem, language: str, links: EventLinks, images: list[str]
+) -> dict[str, Any]:
+    """The schema.org Article of an event's published report: about the Event beside it,
+    written and published by the event's branch; ``images`` are absolute addresses."""
+    event = report.event
+    branch_name = localized(event.branch, "name", language)
+    library = {"@type": "Organization", "name": branch_name, "url": links.organizer}
+    zone = event.branch.timezone
+    published = report.report.published_at or report.report.updated_at
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": _headline(localized(event, "title", language)),
+        "datePublished": _local(published, zone),
+        "dateModified": _local(report.report.updated_at, zone),
+        "image": images or [links.image],
+        "author": library,
+        "publisher": library,
+        "about": {"@id": event_node_id(links)},
+        "inLanguage": report.text.language,
+        "mainEntityOfPage": links.page,
+        "url": links.page + "#report",
+    }
+    description = plain_excerpt(report.text.markdown, DESCRIPTION_LENGTH)
+    if description:
+        data["description"] = description
+    return data
+
+
+def _headline(title: str) -> str:
+    """Search engines cut headlines at 110 characters."""
+    if len(title) <= HEADLINE_LENGTH:
+        return title
+    return title[: HEADLINE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
 
 
 # Characters that could end or confuse the <script> data block, written as JSON escapes.
