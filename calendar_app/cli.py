@@ -51,14 +51,18 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
-        """Add the Almaty demo branches, rooms and a season of events (idempotent)."""
+        """Add the Almaty demo branches, rooms, a season of events and reports of the past ones
+        (idempotent)."""
         from .services.seeding import seed_demo
 
         with unit_of_work():
-            added = seed_demo(utcnow(), current_app.config["DEFAULT_TIMEZONE"])
+            added = seed_demo(
+                utcnow(), current_app.config["DEFAULT_TIMEZONE"], current_app.config["UPLOADS_DIR"]
+            )
         click.echo(
-            "Demo data: {branches} branches, {venues} rooms, {events} events ({series} series) "
-            "and {registrations} registrations added.".format(**added)
+            "Demo data: {branches} branches, {venues} rooms, {events} events ({series} series), "
+            "{registrations} registrations and {reports} reports ({photos} photos) "
+            "added.".format(**added)
         )
 
     @app.cli.command("outbox-worker")

@@ -1,4 +1,5 @@
-"""Demo data for the libraries of Almaty: branches, rooms and a season of events around today.
+"""Demo data for the libraries of Almaty: branches, rooms and a season of events around today,
+with reports (and drawn photos, see ``demo_pictures.py``) of the events that took place.
 
 The season itself is data (``demo_season.json`` beside this file); this module gives it shape.
 """
@@ -33,6 +34,21 @@ class DemoBranch:
 
 
 @dataclass(frozen=True)
+class DemoPhoto:
+    scene: str  # a name in demo_pictures.SCENES
+    alt: dict[str, str]  # what the drawing shows, in kk, ru and en
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """The published report of a past demo event."""
+
+    text: dict[str, str]  # Markdown in kk, ru and en
+    photos: tuple[DemoPhoto, ...]
+    show_attendance: bool = True
+
+
+@dataclass(frozen=True)
 class DemoEvent:
     branch: str
     venue: str
@@ -53,6 +69,11 @@ class DemoEvent:
     translations: dict = field(default_factory=dict)
     # Titles this event had in earlier seasons: a database seeded then already holds it.
     former_titles: tuple[str, ...] = ()
+    # For a past event: the parties (indexes in ``taken``) who did not come; the others were
+    # checked in. A drop-in event has a head count instead.
+    absent: tuple[int, ...] = ()
+    headcount: int | None = None
+    report: DemoReport | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,13 @@ def _branch(spec: dict[str, Any]) -> DemoBranch:
     return DemoBranch(**{**spec, "venues": venues})
 
 
+def _report(spec: dict[str, Any] | None) -> DemoReport | None:
+    if spec is None:
+        return None
+    photos = tuple(DemoPhoto(**photo) for photo in spec["photos"])
+    return DemoReport(**{**spec, "photos": photos})
+
+
 def _event(spec: dict[str, Any]) -> DemoEvent:
     ages = spec.get("ages")
     return DemoEvent(
@@ -94,6 +122,8 @@ def _event(spec: dict[str, Any]) -> DemoEvent:
             **spec,
             "ages": tuple(ages) if ages else None,
             "former_titles": tuple(spec.get("former_titles", ())),
+            "absent": tuple(spec.get("absent", ())),
+            "report": _report(spec.get("report")),
         }
     )
 
