@@ -11,7 +11,15 @@ from flask import Request
 from .services.posters import MAX_BYTES
 
 MULTIPART_OVERHEAD = 64 * 1024  # the form's other fields and the boundaries around the picture
-UPLOAD_ENDPOINTS = frozenset({"api.staff_put_event_poster", "staff.new_event", "staff.edit_event"})
+UPLOAD_ENDPOINTS = frozenset(
+    {
+        "api.staff_put_event_poster",
+        "api.staff_add_report_photo",
+        "staff.new_event",
+        "staff.edit_event",
+        "staff.add_report_photo",
+    }
+)
 
 
 class UploadRequest(Request):
