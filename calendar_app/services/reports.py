@@ -185,12 +185,7 @@ def add_photo(
     _require_reportable(event, now)
     errors: dict[str, list[str]] = {}
     if consent_confirmed is not True:
-        errors["consent_confirmed"] = [
-            _(
-                "Confirm that the people in this photo (and the parents of the children in it) "
-                "agreed to be photographed."
-            )
-        ]
+        errors["consent_confirmed"] = [_("Confirm that those pictured agreed to be photographed.")]
     try:
         posters.clean_alt(alt, event.language)
     except InvalidInput as error:
