@@ -3,10 +3,13 @@ cancelled, and the staff of each branch with API tokens."""
 
 from __future__ import annotations
 
+import io
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from PIL import Image as Picture
 from sqlalchemy import func, select
 
 from calendar_app.extensions import db
@@ -92,3 +95,10 @@ def stored(app) -> tuple[int, int, int, int]:
         ]
     files = len([p for p in directory.iterdir() if p.is_file()]) if directory.exists() else 0
     return counts[0], counts[1], counts[2], files
+
+
+def noisy_png(size: int = 1000) -> bytes:
+    """A picture of about 3 MB (noise does not compress): more than other requests may send."""
+    out = io.BytesIO()
+    Picture.frombytes("RGB", (size, size), os.urandom(size * size * 3)).save(out, "PNG")
+    return out.getvalue()

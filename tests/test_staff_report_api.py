@@ -18,7 +18,7 @@ from calendar_app.services import reports
 from calendar_app.timeutil import utcnow
 from tests.openapi_contract import Contract
 from tests.poster_images import gif, phone_photo, png, png_bomb, truncated_jpeg
-from tests.report_support import build_report_world, stored
+from tests.report_support import build_report_world, noisy_png, stored
 from tests.staff_api_support import bearer
 
 TEXT = {"kk": "Балалар шеберлік сабағына қатысты.", "ru": "Почти тридцать детей.", "en": None}
@@ -208,6 +208,8 @@ def test_a_photo_first_then_the_text(client, world):
         (None, {}, 422, "image"),
         (png(), {"alt_kk": "", "alt_ru": "  "}, 422, "alt_kk"),
         (png(), {"alt_en": "x" * 301}, 422, "alt_en"),
+        (png(), {"alt_ru": "Дети\x00рисуют"}, 422, "alt_ru"),
+        (png(), {"alt_kk": "Балалар\x1b[31m"}, 422, "alt_kk"),
         (b"\xff\xd8" + b"\0" * (10 * 2**20), {}, 413, None),
     ],
 )
@@ -358,3 +360,11 @@ def test_every_documented_report_answer_matches_the_document(app, client, world)
         assert limited.status_code == 429
         api.check(limited, path, method.lower())
     assert api.seen == api.documented()
+
+
+def test_a_photo_of_several_megabytes_is_taken(app, client, world):
+    data = noisy_png()
+    assert len(data) > 2 * 2**20
+    response = post_photo(client, world, world["past"], data)
+    assert response.status_code == 201, response.get_json()
+    assert stored(app)[1] == 1

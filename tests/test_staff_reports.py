@@ -17,7 +17,7 @@ from calendar_app.services.events import cancel_event
 from calendar_app.timeutil import utcnow
 from tests.factories import make_event
 from tests.poster_images import phone_photo, png, truncated_jpeg
-from tests.report_support import build_report_world, stored
+from tests.report_support import build_report_world, noisy_png, stored
 from tests.staff_support import log_in
 
 CONSENT = "consent_confirmed"
@@ -174,6 +174,7 @@ def test_a_photo_without_the_confirmation_is_refused(app, client, world):
         (b"plain text", {}, "image"),
         (None, {}, "image"),
         (png(), {"alt_kk": ""}, "alt_kk"),
+        (png(), {"alt_en": "Children\u0085drawing"}, "alt_en"),
     ],
 )
 def test_a_refused_picture_stores_nothing(app, client, world, data, changes, field):
@@ -317,3 +318,18 @@ def test_a_report_survives_nothing_but_its_own_rules(app, world):
         )
         db.session.commit()
     assert stored(app)[1:] == (0, 0, 0)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_photo_may_be_larger_than_other_requests(app, client, world):
+    """Over the 1 MiB of other requests, the CSRF check reads the form and refuses the missing
+    token (400), not the size; past 10 MiB the body itself is refused (413)."""
+    data = noisy_png()
+    assert len(data) > 2 * 2**20
+    target = page(world["past"]) + "/photos"
+    response = client.post(target, data=photo_form(data), content_type="multipart/form-data")
+    assert response.status_code == 400
+    huge = b"\xff\xd8" + b"\0" * (11 * 2**20)
+    response = client.post(target, data=photo_form(huge), content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert stored(app) == (0, 0, 0, 0)

@@ -115,6 +115,20 @@ def clean_text(value: object, required_language: str) -> dict[str, str]:
     return {code: cleaned[code] for code in LANGUAGES if code in cleaned}
 
 
+def clean_alt(alt: dict[str, str | None], required_language: str) -> dict[str, str]:
+    """A photo's descriptions as posters have them (at least one), without control
+    characters (they would hide in an ``alt`` attribute and a feed)."""
+    cleaned = posters.clean_alt(alt, required_language)
+    errors = {
+        f"alt_{code}": [_("Remove the control characters.")]
+        for code, text in cleaned.items()
+        if has_control_characters(text)
+    }
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
 def _flag(value: object, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput({field: [_("This must be true or false.")]})
@@ -187,7 +201,7 @@ def add_photo(
     if consent_confirmed is not True:
         errors["consent_confirmed"] = [_("Confirm that those pictured agreed to be photographed.")]
     try:
-        posters.clean_alt(alt, event.language)
+        clean_alt(alt, event.language)
     except InvalidInput as error:
         errors.update(error.errors)
     if errors:
@@ -250,7 +264,7 @@ def change_photo_alt(
     """New descriptions for a photo of the report; flushes."""
     event = _locked(staff, event)
     photo = get_photo(event, photo_id)
-    cleaned = posters.clean_alt(alt, event.language)
+    cleaned = clean_alt(alt, event.language)
     if cleaned != (photo.image.alt or {}):
         photo.image.alt = cleaned
         photo.report.updated_at = now
