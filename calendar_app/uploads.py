@@ -19,6 +19,8 @@ UPLOAD_ENDPOINTS = frozenset(
         "staff.edit_event",
         "staff.new_series",
         "staff.series_poster",
+        "api.staff_add_report_photo",
+        "staff.add_report_photo",
     }
 )
 

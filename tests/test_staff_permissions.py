@@ -16,7 +16,10 @@ from calendar_app.models import (
     Branch,
     Closure,
     Event,
+    Image,
     Registration,
+    Report,
+    ReportPhoto,
     Series,
     StaffUser,
     Venue,
@@ -79,6 +82,18 @@ def world(app) -> dict[str, Any]:
         staff_b = make_staff("b@example.kz", branches=[branch_b])
         admin = make_staff("admin@example.kz", is_admin=True)
         token = api_tokens.issue(staff_a, "Website", utcnow()).token
+        # A report with a photo, written directly (the event is still to come).
+        image = Image(key="0" * 32, width=320, height=200, widths=[320], alt={"kk": "Сурет"})
+        image.created_at = utcnow()
+        report = Report(event_id=event_a.id, text={}, created_at=utcnow(), updated_at=utcnow())
+        photo = ReportPhoto(
+            report=report,
+            image=image,
+            consent_confirmed_at=utcnow(),
+            consent_confirmed_by_id=staff_a.id,
+            created_at=utcnow(),
+        )
+        db.session.add_all([image, report, photo])
         db.session.commit()
         return {
             "ids": {
@@ -92,6 +107,7 @@ def world(app) -> dict[str, Any]:
                 "token": token.id,
                 "series": series.id,
                 "closure": closure.id,
+                "photo": photo.id,
             },
             "login": {
                 "branch": staff_a.get_id(),
@@ -238,6 +254,18 @@ ROUTES: list[tuple[str, str, Any, int, str]] = [
     ("POST", "/staff/admin/staff/new", staff_form, 302, ADMIN),
     ("GET", "/staff/admin/staff/{staff}/edit", None, 200, ADMIN),
     ("POST", "/staff/admin/staff/{staff}/edit", edit_staff_form, 302, ADMIN),
+    ("GET", "/staff/events/{event}/report", None, 200, BRANCH),
+    # The event is next week: no report yet (409), nothing stored.
+    ("POST", "/staff/events/{event}/report", lambda ids: {"text_kk": "Есеп"}, 409, BRANCH),
+    ("POST", "/staff/events/{event}/report/photos", None, 409, BRANCH),
+    (
+        "POST",
+        "/staff/events/{event}/report/photos/{photo}",
+        lambda ids: {f"photo{ids['photo']}-alt_en": "A photo"},
+        302,
+        BRANCH,
+    ),
+    ("POST", "/staff/events/{event}/report/photos/{photo}/remove", None, 302, BRANCH),
     ("POST", "/staff/logout", None, 302, OPEN),
 ]
 
@@ -275,6 +303,9 @@ def snapshot(app) -> tuple:
                 for s in db.session.execute(db.select(StaffUser)).scalars()
             ],
             [(t.id, t.revoked_at) for t in db.session.execute(db.select(ApiToken)).scalars()],
+            [(r.id, r.text, r.published) for r in db.session.execute(db.select(Report)).scalars()],
+            [p.id for p in db.session.execute(db.select(ReportPhoto)).scalars()],
+            [(i.id, i.alt) for i in db.session.execute(db.select(Image)).scalars()],
         )
 
 

@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import auth, posters, series, staff, staff_series, views  # noqa: E402,F401
+from . import auth, posters, reports, series, staff, staff_series, views  # noqa: E402,F401

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..models.event import REGISTRATION_KINDS
+from ..models.report import MAX_PHOTOS
 from ..services.events import MAX_CAPACITY, MAX_CONFIRM_ATTENDANCE_HOURS, MAX_PARTY_LIMIT
+from ..services.reports import MAX_TEXT
 from ..services.seats import FEW_SEATS, FEW_SEATS_PERCENT, SEAT_STATES
 from ..vocabulary import AUDIENCES, CATEGORIES, LANGUAGES
 from .event_schema import REQUIRED
@@ -41,6 +43,12 @@ def _time(description: str, nullable: bool = False) -> dict[str, Any]:
 
 
 _TEXTS = {"type": ["string", "null"]}
+_PER_LANGUAGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(LANGUAGES),
+    "properties": {code: _TEXTS for code in LANGUAGES},
+}
 _EVENT_FIELDS: dict[str, Any] = {
     "venue_id": {
         "type": "integer",
@@ -250,6 +258,102 @@ _SCHEMAS: dict[str, Any] = {
             }
         },
     },
+    "ReportPhoto": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "url", "width", "height", "alt", "consent_confirmed_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The largest size, JPEG, without any metadata.",
+            },
+            "width": {"type": "integer", "minimum": 1},
+            "height": {"type": "integer", "minimum": 1},
+            "alt": _PER_LANGUAGE,
+            "consent_confirmed_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When a staff member confirmed that those pictured agreed (UTC).",
+            },
+        },
+    },
+    "Report": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["report"],
+        "properties": {
+            "report": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [
+                    "event_id",
+                    "text",
+                    "published",
+                    "show_attendance",
+                    "published_at",
+                    "updated_at",
+                    "url",
+                    "attendance",
+                    "photos",
+                ],
+                "properties": {
+                    "event_id": {"type": "integer"},
+                    "text": {**_PER_LANGUAGE, "description": "Markdown as written; null: none."},
+                    "published": {"type": "boolean"},
+                    "show_attendance": {"type": "boolean"},
+                    "published_at": {
+                        "type": ["string", "null"],
+                        "format": "date-time",
+                        "description": "The first time it was published (UTC); null: never.",
+                    },
+                    "updated_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "The last real change of its text, flags or photos.",
+                    },
+                    "url": {"type": "string", "format": "uri", "description": "The event page."},
+                    "attendance": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Seats checked in (walk-ins too), or a drop-in's head count.",
+                    },
+                    "photos": {
+                        "type": "array",
+                        "maxItems": MAX_PHOTOS,
+                        "items": _ref("ReportPhoto"),
+                    },
+                },
+            }
+        },
+    },
+    "ReportPhotoCreated": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["photo"],
+        "properties": {"photo": _ref("ReportPhoto")},
+    },
+    "ReportInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["text", "published"],
+        "properties": {
+            "text": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    code: {"type": ["string", "null"], "maxLength": MAX_TEXT} for code in LANGUAGES
+                },
+                "description": "Markdown per language, at least one not empty; trimmed.",
+            },
+            "published": {"type": "boolean", "description": "Shown on /news and the event page."},
+            "show_attendance": {
+                "type": "boolean",
+                "description": "Show how many came; omitted: unchanged (true for a new report).",
+            },
+        },
+    },
     "EventInput": {
         "type": "object",
         "additionalProperties": False,
@@ -383,6 +487,7 @@ _TOKEN = {
     "description": "The manage token returned when registering.",
 }
 _EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_PHOTO_ID = {"name": "photo_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _REGISTRATION_ID = {
     "name": "registration_id",
     "in": "path",
@@ -558,6 +663,93 @@ def _staff_paths() -> dict[str, Any]:
                 "Take the poster off an event",
             ),
         ),
+        "/staff/events/{event_id}/report": {
+            "get": _staff_operation(
+                "getEventReport",
+                "The report of an event, with its photos",
+                {
+                    "200": _json(_ref("Report"), "The report (published or not)."),
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event, or it has no report yet."),
+                },
+                parameters=[_EVENT_ID],
+            ),
+            "put": _staff_operation(
+                "putEventReport",
+                "Write the report of an event that has started; publish it as news",
+                {
+                    "200": _json(_ref("Report"), "Saved."),
+                    "400": _NOT_OBJECT,
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event."),
+                    "409": _error("The event has not started yet, or it is cancelled."),
+                    "413": _TOO_LARGE,
+                    "422": _json(
+                        _ref("ValidationErrors"),
+                        "Invalid fields (``text.kk`` names a language's text); nothing is saved.",
+                    ),
+                },
+                parameters=[_EVENT_ID],
+                requestBody=_body("ReportInput"),
+            ),
+        },
+        "/staff/events/{event_id}/report/photos": {
+            "post": _staff_operation(
+                "addEventReportPhoto",
+                "Add a photo to the report (made empty and unpublished if there is none)",
+                {
+                    "201": _json(
+                        _ref("ReportPhotoCreated"), "Stored, re-encoded without metadata."
+                    ),
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event."),
+                    "409": _error(
+                        f"The event has not started yet or is cancelled, or the report already "
+                        f"has {MAX_PHOTOS} photos; nothing is stored."
+                    ),
+                    "413": _error("The image is larger than 10 MiB."),
+                    "422": _json(
+                        _ref("ValidationErrors"),
+                        "No consent confirmation, not a JPEG, PNG or WebP picture of at most 40 "
+                        "megapixels, or no alt text in any language; nothing is stored.",
+                    ),
+                },
+                parameters=[_EVENT_ID],
+                requestBody={
+                    "required": True,
+                    "description": (
+                        "``consent_confirmed=true`` confirms that the people in the photo (and "
+                        "the parents of the children in it) agreed to be photographed; without "
+                        "it the photo is refused. Who confirmed it and when is recorded."
+                    ),
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["image", "consent_confirmed"],
+                                "properties": {
+                                    "image": {"type": "string", "format": "binary"},
+                                    **{f"alt_{code}": {"type": "string"} for code in LANGUAGES},
+                                    "consent_confirmed": {"type": "string", "enum": ["true"]},
+                                },
+                            }
+                        }
+                    },
+                },
+            )
+        },
+        "/staff/events/{event_id}/report/photos/{photo_id}": {
+            "delete": _staff_operation(
+                "deleteEventReportPhoto",
+                "Take a photo off the report (its files go when nothing else uses them)",
+                {
+                    "204": {"description": "Removed."},
+                    "403": _error("The event " + _NOT_MINE),
+                    "404": _error("No such event, or no such photo in its report."),
+                },
+                parameters=[_EVENT_ID, _PHOTO_ID],
+            )
+        },
         "/staff/events/{event_id}/registrations": {
             "get": _staff_operation(
                 "listEventRegistrations",

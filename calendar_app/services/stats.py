@@ -36,6 +36,12 @@ from .spreadsheets import csv_bytes
 MAX_MONTHS = 36
 
 
+def attended(event: Event, count: SeatCount) -> int:
+    """How many came to an event: the head count of a drop-in event, else the seats of confirmed
+    parties checked in (walk-ins are checked in when seated)."""
+    return (event.headcount or 0) if event.is_drop_in else count.checked_in
+
+
 @dataclass
 class Figures:
     """The counts of a group of events (a branch's month, a category, a month)."""

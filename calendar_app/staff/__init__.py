@@ -98,6 +98,7 @@ from . import (  # noqa: E402,F401
     checkin,
     closures,
     events,
+    reports,
     scan,
     series,
     stats,

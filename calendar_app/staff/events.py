@@ -18,7 +18,7 @@ from ..extensions import db
 from ..form_errors import apply_errors
 from ..localization import localized
 from ..models import Branch, Event
-from ..services import permissions, posters
+from ..services import permissions, posters, reports
 from ..services.catalog import get_event
 from ..services.errors import Conflict, InvalidInput
 from ..services.events import EventData, cancel_event, create_event, event_data, update_event
@@ -62,6 +62,7 @@ def dashboard() -> str:
     return render_template(
         "staff/dashboard.html",
         listings=availabilities(list(events), now),
+        unreported=reports.events_without_report(current_user, now),
         many_branches=current_user.is_admin or len(current_user.branches) > 1,
     )
 

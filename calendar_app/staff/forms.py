@@ -353,3 +353,34 @@ class ClosureForm(RepetitionForm):
                 day.errors = [*day.errors, _l("Give a date.")]
                 valid = False
         return valid
+
+
+class ReportForm(FlaskForm):
+    """The report of an event: its text per language, and what is shown to visitors."""
+
+    text_kk = TextAreaField(_l("Report in Kazakh (Markdown)"))
+    text_ru = TextAreaField(_l("Report in Russian (Markdown)"))
+    text_en = TextAreaField(_l("Report in English (Markdown)"))
+    published = BooleanField(_l("Publish on the news page"))
+    show_attendance = BooleanField(_l("Show how many came"), default=True)
+
+
+class ReportPhotoForm(FlaskForm):
+    image = FileField(_l("Photo (JPEG, PNG or WebP, at most 10 MB)"))
+    alt_kk = StringField(_l("Description of the photo in Kazakh"))
+    alt_ru = StringField(_l("Description of the photo in Russian"))
+    alt_en = StringField(_l("Description of the photo in English"))
+    consent_confirmed = BooleanField(
+        _l(
+            "The people in this photo (and the parents of the children in it) agreed to be "
+            "photographed"
+        )
+    )
+
+
+class PhotoAltForm(FlaskForm):
+    """New descriptions of a photo already in the report (one form per photo, by prefix)."""
+
+    alt_kk = StringField(_l("Description in Kazakh"))
+    alt_ru = StringField(_l("Description in Russian"))
+    alt_en = StringField(_l("Description in English"))
