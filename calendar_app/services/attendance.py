@@ -192,7 +192,7 @@ def roster_csv(event: Event, data: Roster) -> bytes:
                 local(registration.checked_in_at),
                 registration.source,
                 position or "",
-                _("allowed") if registration.photo_consent else _("NO PHOTOS"),
+                _("allowed") if registration.photo_consent else _("No photos"),
             )
             for registration, position in parties
         ),
