@@ -508,6 +508,28 @@ def test_everyone_agreeing_is_said_too(app, client, door):
     assert "badge-no-photos" not in page
 
 
+def test_staff_record_the_answer_of_a_walk_in(app, client, door):
+    page = client.get(f"/staff/events/{door['event']}/roster?lang=en").get_data(as_text=True)
+    assert "They agree to be photographed (for children, a parent or guardian decides)" in page
+    url = f"/staff/events/{door['event']}/walk-ins"
+    yes = {"name": "Asked Yes", "seats": "1", "photo_consent": "y"}
+    assert client.post(url, data=yes).status_code == 302
+    full = {"name": "Not Asked", "seats": "1", "override_capacity": "y"}
+    assert client.post(url, data=full).status_code == 302
+    with app.app_context():
+        added = dict(
+            db.session.execute(
+                select(Registration.name, Registration.photo_consent).where(
+                    Registration.source == "walk_in"
+                )
+            ).all()
+        )
+    assert added == {"Walk In": False, "Asked Yes": True, "Not Asked": False}
+    page = client.get(f"/staff/events/{door['event']}/roster?lang=en").get_data(as_text=True)
+    assert not NO_PHOTOS.search(row_of(page, "Asked Yes"))
+    assert NO_PHOTOS.search(row_of(page, "Not Asked"))
+
+
 def test_the_sign_in_sheet_and_the_csv_show_the_answer(client, door):
     sheet = client.get(f"/staff/events/{door['event']}/sign-in-sheet?lang=en").get_data(
         as_text=True

@@ -274,10 +274,12 @@ def add_walk_in(
     staff_id: int | None,
     now: datetime,
     override_capacity: bool = False,
+    photo_consent: object = False,
 ) -> Registration:
     """Seat a party that came without registering, checked in at once.
 
     Refused when the seats are not free, unless staff seat them beyond the capacity on purpose.
+    ``photo_consent`` is the party's answer when staff asked it at the door.
     """
     event = lock_event(event_id)
     result = register(
@@ -289,6 +291,7 @@ def add_walk_in(
         source=SOURCE_WALK_IN,
         now=now,
         override_capacity=override_capacity,
+        photo_consent=photo_consent,
     )
     return check_in(result.registration, staff_id, now)
 
