@@ -512,7 +512,7 @@ def test_staff_record_the_answer_of_a_walk_in(app, client, door):
     page = client.get(f"/staff/events/{door['event']}/roster?lang=en").get_data(as_text=True)
     assert "They agree to be photographed (for children, a parent or guardian decides)" in page
     url = f"/staff/events/{door['event']}/walk-ins"
-    yes = {"name": "Asked Yes", "seats": "1", "photo_consent": "y"}
+    yes = {"name": "Asked Yes", "seats": "1", "photo_consent": "y", "override_capacity": "y"}
     assert client.post(url, data=yes).status_code == 302
     full = {"name": "Not Asked", "seats": "1", "override_capacity": "y"}
     assert client.post(url, data=full).status_code == 302
