@@ -370,7 +370,8 @@ def test_a_change_to_something_but_yes_or_no_is_refused(client, event_id, value)
     result = sign_up(event_id, "a@example.kz", consent=True)
     refused = change(client, result.token, value)
     assert refused.status_code == 422
-    assert "yes or no" in text_of(refused)
+    page = text_of(refused)
+    assert "yes or no" in page and "<title>Error: " in page and "data-error-summary" in page
     assert answers() == [True]
 
 
