@@ -560,6 +560,11 @@ def test_the_door_says_no_photos(client, door):
     assert said_yes.get_json()["photos"] == ""
     stranger = client.post("/staff/scan/check-in", json={"code": "not-ours-0123456789abcdef"})
     assert stranger.get_json()["photos"] == ""
+    # A party the door turns away needs no warning; one already inside keeps it.
+    waiting = client.post("/staff/scan/check-in", json={"code": door["codes"]["waiting"]})
+    assert waiting.status_code == 409 and waiting.get_json()["photos"] == ""
+    again = client.post("/staff/scan/check-in", json={"code": door["codes"]["no"]}).get_json()
+    assert again["result"] == "already_checked_in" and again["photos"].startswith("No photos")
     # Without JavaScript: the typed code's page shows it with the icon.
     page = client.post("/staff/scan?lang=en", data={"code": door["codes"]["no"]})
     page = page.get_data(as_text=True)

@@ -106,7 +106,10 @@ def describe(check: door.DoorCheck) -> DoorResult:
         title,
         reason_for(check),
         party(registration),
-        photos_note(registration),
+        # Only for a party that is in the room; a refused one needs no such warning.
+        photos_note(registration)
+        if check.admitted or check.kind == door.ALREADY_CHECKED_IN
+        else "",
     )
 
 
