@@ -140,6 +140,7 @@ def test_every_documented_answer_matches_the_openapi_document(app, client, event
         "waitlist_position": 1,
         "event_id": events["open"],
         "attendance_confirmed": False,
+        "photo_consent": False,
     }
     api.check(client.get(f"/api/v1/registrations/{waiting['token'][:-2]}"), one, "get")
     cancelled = api.check(client.delete(f"/api/v1/registrations/{created['token']}"), one, "delete")

@@ -247,6 +247,7 @@ def test_the_registrations_list_in_roster_order_in_constant_queries(
         "checked_in": False,
         "waitlist_position": None,
         "attendance_confirmed": False,
+        "photo_consent": False,
     }
     with count_queries() as few:
         client.get(url, headers=mine)

@@ -20,6 +20,13 @@ _ATTENDANCE_CONFIRMED = {
         "seated after the others were asked; false for waiting and cancelled parties."
     ),
 }
+_PHOTO_CONSENT = {
+    "type": "boolean",
+    "description": (
+        "Whether the party agreed to be photographed at the event (false unless it said yes; "
+        "the visitor may change it on the manage page)."
+    ),
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -390,6 +397,7 @@ _SCHEMAS: dict[str, Any] = {
                         "checked_in",
                         "waitlist_position",
                         "attendance_confirmed",
+                        "photo_consent",
                     ],
                     "properties": {
                         "id": {"type": "integer"},
@@ -406,6 +414,7 @@ _SCHEMAS: dict[str, Any] = {
                         "checked_in": {"type": "boolean"},
                         "waitlist_position": {**_NULLABLE_INT, "minimum": 1},
                         "attendance_confirmed": _ATTENDANCE_CONFIRMED,
+                        "photo_consent": _PHOTO_CONSENT,
                     },
                 },
             }
@@ -433,16 +442,33 @@ _SCHEMAS: dict[str, Any] = {
                 "enum": ["kk", "ru", "en"],
                 "description": "Language of the mail; defaults to the request's language.",
             },
+            "photo_consent": {
+                "type": "boolean",
+                "default": False,
+                "description": (
+                    "true when the party (for its children, their parent or guardian) agrees to "
+                    "be photographed at the event, for the library's news; missing means false. "
+                    'Any other value ("true", 1, null) is a 422.'
+                ),
+            },
         },
     },
     "RegistrationCreated": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["status", "seats", "waitlist_position", "token", "manage_url"],
+        "required": [
+            "status",
+            "seats",
+            "waitlist_position",
+            "photo_consent",
+            "token",
+            "manage_url",
+        ],
         "properties": {
             "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
             "seats": {"type": "integer", "minimum": 1},
             "waitlist_position": {**_NULLABLE_INT, "minimum": 1},
+            "photo_consent": _PHOTO_CONSENT,
             "token": {
                 "type": "string",
                 "description": "The secret manage token; it is shown only once.",
@@ -453,13 +479,21 @@ _SCHEMAS: dict[str, Any] = {
     "Registration": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["status", "seats", "waitlist_position", "event_id", "attendance_confirmed"],
+        "required": [
+            "status",
+            "seats",
+            "waitlist_position",
+            "event_id",
+            "attendance_confirmed",
+            "photo_consent",
+        ],
         "properties": {
             "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
             "seats": {"type": "integer", "minimum": 1},
             "waitlist_position": {**_NULLABLE_INT, "minimum": 1},
             "event_id": {"type": "integer"},
             "attendance_confirmed": _ATTENDANCE_CONFIRMED,
+            "photo_consent": _PHOTO_CONSENT,
         },
     },
     "Cancelled": {

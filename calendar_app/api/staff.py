@@ -122,6 +122,7 @@ def staff_registrations(event_id: int) -> Any:
                         registration, event
                     ),
                     "waitlist_position": position,
+                    "photo_consent": registration.photo_consent,
                 }
                 for registration, position in rows
             ]

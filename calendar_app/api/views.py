@@ -86,6 +86,7 @@ def registration_json(registration: Registration) -> dict[str, Any]:
         "waitlist_position": registrations.waitlist_position(registration),
         "event_id": registration.event_id,
         "attendance_confirmed": attendance_confirmation.is_confirmed(registration),
+        "photo_consent": registration.photo_consent,
     }
 
 
@@ -160,6 +161,8 @@ def register_from_body(register: Callable[..., RegistrationResult], target_id: i
             name=body.get("name"),
             email=body.get("email"),
             seats=body.get("seats"),
+            # Missing means no; null or anything else but a bool the service refuses (422).
+            photo_consent=body.get("photo_consent", False),
             language=language if language in LANGUAGES else current_language(),
             source=SOURCE_API,
             now=utcnow(),
@@ -175,6 +178,7 @@ def registration_created(result: RegistrationResult) -> Response:
             "status": result.status,
             "seats": result.registration.seats,
             "waitlist_position": result.waitlist_position,
+            "photo_consent": result.registration.photo_consent,
             "token": result.token,
             "manage_url": manage_url,
         }

@@ -40,6 +40,7 @@ from ..services import (
     course_bookings,
     no_shows,
     personal_data,
+    photo_consent,
     registrations,
     series,
 )
@@ -49,7 +50,7 @@ from ..services.seats import Availability, availability
 from ..timeutil import utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
-from .forms import CancelForm, RegistrationForm, keep_typed
+from .forms import CancelForm, PhotoConsentForm, RegistrationForm, consent_answer, keep_typed
 from .pages import render_event_page
 
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
@@ -144,6 +145,7 @@ def _register(event: Event, series_id: int | None) -> Any:
         "name": form.name.data,
         "email": form.email.data,
         "seats": parse_seats(form.seats.data),
+        "photo_consent": form.photo_consent.answer(),
         "language": language if language in LANGUAGES else event.language,
         "source": SOURCE_WEB,
         "now": utcnow(),
@@ -201,7 +203,17 @@ def _private_registration_pages(response: Response) -> Response:
 
 @bp.get("/r/<token>")
 def manage_registration(token: str) -> Any:
-    registration = _registration_or_404(token)
+    return _manage_page(_registration_or_404(token), token)
+
+
+def _manage_page(
+    registration: Registration,
+    token: str,
+    *,
+    consent_form: PhotoConsentForm | None = None,
+    status: int = 200,
+) -> Any:
+    """The visitor's manage page; the photo consent form re-shows it with its error."""
     event = catalog.get_event(registration.event_id)
     active = registration.status != STATUS_CANCELLED
     shows_code = registration.status == STATUS_CONFIRMED and utcnow() < event.ends_at
@@ -228,7 +240,37 @@ def manage_registration(token: str) -> Any:
             else None
         ),
         can_erase=personal_data.erase_problem(registration, utcnow()) is None,
+        consent_form=consent_form or PhotoConsentForm(formdata=None),
+        can_change_consent=photo_consent.change_problem(registration) is None,
+    ), status
+
+
+@bp.post("/r/<token>/photos")
+@own_csrf_check
+def change_photo_consent(token: str) -> Any:
+    """The visitor gives or withdraws the consent to be photographed (one button)."""
+    registration = _registration_or_404(token)
+    form = PhotoConsentForm()
+    if not form.validate():
+        form.form_errors.append(_("The form has expired. Please choose again."))
+        return _manage_page(registration, token, consent_form=form, status=400)
+    try:
+        with unit_of_work():
+            answer = photo_consent.change_photo_consent(
+                registration, consent_answer(form.photo_consent.data), utcnow()
+            )
+    except InvalidInput as error:
+        form.form_errors.extend(error.errors.get("photo_consent", []))
+        return _manage_page(registration, token, consent_form=form, status=422)
+    except Conflict as error:
+        flash(error.message)
+        return redirect(url_for("public.manage_registration", token=token), 303)
+    flash(
+        _("Thank you: staff may photograph your party.")
+        if answer
+        else _("Noted: staff will not photograph your party.")
     )
+    return redirect(url_for("public.manage_registration", token=token), 303)
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -19,6 +20,7 @@ from ..models.registration import SOURCE_WALK_IN, STATUS_CONFIRMED, STATUS_WAITL
 from ..timeutil import to_local
 from .errors import InvalidInput
 from .events import MAX_CAPACITY
+from .photo_consent import parties_without_consent
 from .seats import SeatCount, lock_event, seat_count
 from .spreadsheets import csv_bytes
 from .validation import has_control_characters
@@ -49,6 +51,8 @@ class Roster:
     seats: SeatCount
     counts: DoorCounts
     search: str | None = None
+    # Confirmed parties that did not agree to be photographed (the whole event, as ``counts``).
+    no_photos: int = 0
 
     @property
     def parties(self) -> int:
@@ -134,6 +138,7 @@ def roster(event_id: int) -> Roster:
         waitlist=waitlist,
         seats=seats,
         counts=_door_counts(seats, sum(r.seats for r in confirmed if r.source == SOURCE_WALK_IN)),
+        no_photos=parties_without_consent(confirmed),
     )
 
 
@@ -171,6 +176,7 @@ def roster_csv(event: Event, data: Roster) -> bytes:
         _("Checked in"),
         _("Source"),
         _("Waitlist position"),
+        pgettext("photo consent", "Photos"),
     ]
     parties = [(r, None) for r in data.confirmed] + [
         (r, position) for position, r in enumerate(data.waitlist, start=1)
@@ -187,6 +193,7 @@ def roster_csv(event: Event, data: Roster) -> bytes:
                 local(registration.checked_in_at),
                 registration.source,
                 position or "",
+                _("allowed") if registration.photo_consent else _("No photos"),
             )
             for registration, position in parties
         ),

@@ -81,13 +81,14 @@ def book_course(
     source: str,
     now: datetime,
     notify: bool = True,
+    photo_consent: object = False,
 ) -> RegistrationResult:
     """Book a party on every upcoming date of a course: confirmed everywhere, or waitlisted.
 
-    ``notify=False`` queues no mail (the demo season).
+    ``notify=False`` queues no mail (the demo season). The photo consent holds for every date.
     """
-    name, address, address_key, seats, language = registration_fields(
-        name, email, seats, language, address_optional=False
+    name, address, address_key, seats, language, consent = registration_fields(
+        name, email, seats, language, address_optional=False, photo_consent=photo_consent
     )
     series = _course(series_id)
     first_start = db.session.execute(
@@ -126,6 +127,7 @@ def book_course(
             language=language,
             source=source,
             now=now,
+            photo_consent=consent,
         )
         for event in events
     ]

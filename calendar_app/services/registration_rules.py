@@ -106,6 +106,7 @@ def new_row(
     language: str,
     source: str,
     now: datetime,
+    photo_consent: bool = False,
 ) -> Registration:
     """A registration row with placeholder secrets (``issue_token`` sets the real ones)."""
     return Registration(
@@ -122,6 +123,7 @@ def new_row(
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == STATUS_CONFIRMED else None,
+        photo_consent=photo_consent,
     )
 
 

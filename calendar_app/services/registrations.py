@@ -93,18 +93,25 @@ def register(
     now: datetime,
     override_capacity: bool = False,
     notify: bool = True,
+    photo_consent: object = False,
 ) -> RegistrationResult:
     """Register a party: confirmed if seats are left, waitlisted if the event keeps a waitlist.
 
     Raises InvalidInput (bad fields), NotFound (no such event) or Conflict (closed, cancelled,
     full without a waitlist, or the address already registered). A walk-in party is never
     waitlisted: it is seated, or refused unless ``override_capacity`` seats it beyond the
-    capacity on purpose. ``notify=False`` queues no mail (the demo season).
+    capacity on purpose. ``notify=False`` queues no mail (the demo season). ``photo_consent``
+    is the party's yes (True) to being photographed; anything but a bool is refused.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown registration source {source!r}")
-    name, address, address_key, seats, language = registration_fields(
-        name, email, seats, language, address_optional=source == SOURCE_WALK_IN
+    name, address, address_key, seats, language, consent = registration_fields(
+        name,
+        email,
+        seats,
+        language,
+        address_optional=source == SOURCE_WALK_IN,
+        photo_consent=photo_consent,
     )
     event = lock_event(event_id)
     if seats > event.max_party:
@@ -130,6 +137,7 @@ def register(
         language=language,
         source=source,
         now=now,
+        photo_consent=consent,
     )
     registration.standby = standby
     add_row(registration)
@@ -266,10 +274,12 @@ def add_walk_in(
     staff_id: int | None,
     now: datetime,
     override_capacity: bool = False,
+    photo_consent: object = False,
 ) -> Registration:
     """Seat a party that came without registering, checked in at once.
 
     Refused when the seats are not free, unless staff seat them beyond the capacity on purpose.
+    ``photo_consent`` is the party's answer when staff asked it at the door.
     """
     event = lock_event(event_id)
     result = register(
@@ -281,6 +291,7 @@ def add_walk_in(
         source=SOURCE_WALK_IN,
         now=now,
         override_capacity=override_capacity,
+        photo_consent=photo_consent,
     )
     return check_in(result.registration, staff_id, now)
 

@@ -38,7 +38,8 @@ MAX_MONTHS = 36
 
 def attended(event: Event, count: SeatCount) -> int:
     """How many came to an event: the head count of a drop-in event, else the seats of confirmed
-    parties checked in (walk-ins are checked in when seated)."""
+    parties checked in (walk-ins are checked in when seated). The statistics, the news and the
+    staff's report all count this way."""
     return (event.headcount or 0) if event.is_drop_in else count.checked_in
 
 
@@ -87,15 +88,6 @@ class Figures:
             self.no_shows += count.confirmed - count.checked_in
             self.attended_past += count.checked_in
             self.released_past += count.released
-
-
-def attended(event: Event, count: SeatCount) -> int:
-    """How many came: the head count of a drop-in event, else the seats checked in (walk-ins
-    are checked in as they are seated). The statistics and the published reports both count
-    this way."""
-    if event.is_drop_in:
-        return event.headcount or 0
-    return count.checked_in
 
 
 @dataclass

@@ -88,10 +88,25 @@ def check_seats(value: object) -> int:
     return value
 
 
+def check_photo_consent(value: object) -> bool:
+    """The party's answer about being photographed: exactly true or false (not 1, "true" or
+    null), so that a yes is never read into a value that did not say so."""
+    if not isinstance(value, bool):
+        raise InvalidInput({"photo_consent": [_("Answer yes or no (true or false).")]})
+    return value
+
+
 def registration_fields(
-    name: object, email: object, seats: object, language: object, *, address_optional: bool
-) -> tuple[str, str | None, str | None, int, str]:
-    """Name, address, its key, seats and language of a registration, or every problem at once.
+    name: object,
+    email: object,
+    seats: object,
+    language: object,
+    *,
+    address_optional: bool,
+    photo_consent: object = False,
+) -> tuple[str, str | None, str | None, int, str, bool]:
+    """Name, address, its key, seats, language and photo consent of a registration, or every
+    problem at once.
 
     ``address_optional``: staff may seat a walk-in without an address.
     """
@@ -102,6 +117,7 @@ def registration_fields(
         "name": lambda: clean_name(name),
         "email": lambda: (None, None) if address_optional and no_email else clean_email(email),
         "seats": lambda: check_seats(seats),
+        "photo_consent": lambda: check_photo_consent(photo_consent),
     }
     for field, check in checks.items():
         try:
@@ -114,4 +130,11 @@ def registration_fields(
     if errors:
         raise InvalidInput(errors)
     address, address_key = clean["email"]  # type: ignore[misc]
-    return clean["name"], address, address_key, clean["seats"], language  # type: ignore[return-value]
+    return (  # type: ignore[return-value]
+        clean["name"],
+        address,
+        address_key,
+        clean["seats"],
+        language,
+        clean["photo_consent"],
+    )

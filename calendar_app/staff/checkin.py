@@ -150,6 +150,7 @@ def walk_in(event_id: int) -> Any:
                     staff_id=current_user.id,
                     now=utcnow(),
                     override_capacity=bool(form.override_capacity.data),
+                    photo_consent=form.photo_consent.data is True,
                 )
                 name = party.name
         except InvalidInput as error:

@@ -38,6 +38,8 @@ class DoorResult:
     title: str
     reason: str
     party: str
+    # Words for staff when the party did not agree to be photographed; empty otherwise.
+    photos: str = ""
 
     @property
     def http_status(self) -> int:
@@ -98,7 +100,24 @@ def describe(check: door.DoorCheck) -> DoorResult:
         title = _("Already checked in at %(time)s", time=clock_time(registration))
     else:
         title = _("Not admitted")
-    return DoorResult(check.kind, check.admitted, title, reason_for(check), party(registration))
+    return DoorResult(
+        check.kind,
+        check.admitted,
+        title,
+        reason_for(check),
+        party(registration),
+        # Only for a party that is in the room; a refused one needs no such warning.
+        photos_note(registration)
+        if check.admitted or check.kind == door.ALREADY_CHECKED_IN
+        else "",
+    )
+
+
+def photos_note(registration: Registration) -> str:
+    """ "No photos" for a party that did not agree to be photographed; empty if it did."""
+    if registration.photo_consent:
+        return ""
+    return _("No photos: this party did not agree to be photographed.")
 
 
 def refusal(result: str) -> DoorResult:

@@ -212,6 +212,10 @@ class WalkInForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     seats = IntegerField(_l("Seats"), validators=[InputRequired()], default=1)
     override_capacity = BooleanField(_l("Add even though the event is full"))
+    # Asked at the door; unticked, the party is marked "No photos" like any party that said no.
+    photo_consent = BooleanField(
+        _l("They agree to be photographed (for children, a parent or guardian decides)")
+    )
 
 
 class HeadcountForm(FlaskForm):

@@ -37,6 +37,32 @@
     return element;
   }
 
+  // The crossed-out camera of templates/staff/_photo_consent.html.
+  function noPhotosIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    var attributes = { "class": "no-photos-icon", "aria-hidden": "true", "focusable": "false",
+      "viewBox": "0 0 24 24", "width": "18", "height": "18" };
+    Object.keys(attributes).forEach(function (name) {
+      svg.setAttribute(name, attributes[name]);
+    });
+    [
+      ["path", { d: "M4 8h3.2l1.8-2.5h6l1.8 2.5H20v11H4z", fill: "none", stroke: "currentColor",
+        "stroke-width": "2", "stroke-linejoin": "round" }],
+      ["circle", { cx: "12", cy: "13.5", r: "3.2", fill: "none", stroke: "currentColor",
+        "stroke-width": "2" }],
+      ["path", { d: "M3 3l18 18", stroke: "currentColor", "stroke-width": "2.5",
+        "stroke-linecap": "round" }]
+    ].forEach(function (shape) {
+      var element = document.createElementNS(ns, shape[0]);
+      Object.keys(shape[1]).forEach(function (name) {
+        element.setAttribute(name, shape[1][name]);
+      });
+      svg.appendChild(element);
+    });
+    return svg;
+  }
+
   function show(result) {
     var box = result.admitted ? okBox : refusedBox;
     okBox.textContent = "";
@@ -53,6 +79,11 @@
     }
     if (result.party) {
       box.appendChild(paragraph("door-party", result.party));
+    }
+    if (result.photos) {
+      var photos = paragraph("door-photos", " " + result.photos);
+      photos.insertBefore(noPhotosIcon(), photos.firstChild);
+      box.appendChild(photos);
     }
     if (box.scrollIntoView) {
       box.scrollIntoView({ block: "nearest" });

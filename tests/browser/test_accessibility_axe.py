@@ -133,6 +133,7 @@ def test_registration_form_with_errors_has_no_axe_violations(page, live_server, 
     page.goto(f"{live_server}{site['public'][6]}?lang=kk")
     page.fill("#name", "")
     page.fill("#email", "not an address")
+    page.check("#photo_consent")
     page.locator("#register form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".field-error").count() >= 1
@@ -146,6 +147,7 @@ def test_registration_form_with_errors_has_no_axe_violations(page, live_server, 
     page.wait_for_load_state()
     assert page.url.endswith("?lang=ru#register")
     assert page.input_value("#email") == "not an address"
+    assert page.is_checked("#photo_consent")
     results = Axe().run(page)
     assert not results.response["violations"], results.generate_report()
 

@@ -173,6 +173,9 @@ def test_scanning_checks_the_party_in_then_says_already(app, camera, live_server
     welcome = page.get_by_role("status").filter(has_text="Checked in")
     welcome.wait_for()
     assert "Әлібек Нұрланов, 3 seats" in welcome.inner_text()
+    # The party did not agree to photos: scan.js adds the line with its crossed-out camera.
+    assert "No photos: this party did not agree to be photographed." in welcome.inner_text()
+    assert page.locator("#scan-ok .door-photos svg.no-photos-icon").count() == 1
     assert page.locator("#scan-refused").inner_text() == ""
     assert checked_in(app, "Әлібек Нұрланов") is not None
     shoot(page, "checked-in")

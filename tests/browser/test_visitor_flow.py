@@ -80,6 +80,10 @@ def test_registration_and_cancellation_work_by_keyboard_alone(
     page.keyboard.press("Control+A")
     page.keyboard.type("2")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "photo_consent"
+    page.keyboard.press("Space")
+    assert page.is_checked("#photo_consent")
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") == "BUTTON", (
         "the honeypot takes no focus"
     )
@@ -87,6 +91,14 @@ def test_registration_and_cancellation_work_by_keyboard_alone(
     page.wait_for_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
     [registration] = registrations_of(app, "maria@example.kz")
     assert registration.seats == 2 and registration.status != "cancelled"
+    assert registration.photo_consent is True
+
+    # Withdrawing the consent is one button, by keyboard too.
+    page.locator("form[action$='/photos'] button").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    [registration] = registrations_of(app, "maria@example.kz")
+    assert registration.photo_consent is False
 
     cancel_link = page.locator("a[href$='/cancel']")
     cancel_link.focus()
