@@ -1,6 +1,7 @@
 """Staff write the report of an event that took place, with two photos, on a phone and on a
 desktop screen, and publish it; the form has no axe-core violation, also when it refuses a photo
-without the consent confirmation."""
+without the consent confirmation. Then a visitor on a phone reads it in Russian on /news and
+opens its page with both photos."""
 
 from __future__ import annotations
 
@@ -97,6 +98,9 @@ def test_staff_write_a_report_with_two_photos_and_publish_it(
         page.get_by_label("Report in Kazakh (Markdown)").fill(
             "Отызға жуық бала **шеберлік сабағына** қатысты."
         )
+        page.get_by_label("Report in Russian (Markdown)").fill(
+            "Почти тридцать детей пришли на **мастер-классы**."
+        )
         page.get_by_label("Report in English (Markdown)").fill(
             "Almost thirty children took the *master classes*."
         )
@@ -143,6 +147,31 @@ def test_staff_write_a_report_with_two_photos_and_publish_it(
         screenshot(page, f"report-{name}")
     finally:
         context.close()
+
+    # A visitor on a phone, in Russian, finds it on /news and opens it with its two photos.
+    visitor = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, locale="ru-RU"
+    )
+    visitor.set_default_timeout(15_000)
+    tab = visitor.new_page()
+    try:
+        tab.goto(f"{live_server}/news?lang=ru")
+        entry = tab.locator(".news-item").first
+        assert "Почти тридцать детей пришли на мастер-классы." in entry.inner_text()
+        assert entry.get_by_role("img", name=ALT[0]).is_visible()
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        entry.get_by_role("link").filter(has_text="Reduce").first.click()
+        tab.wait_for_load_state()
+        report_section = tab.locator("#report")
+        assert report_section.locator("strong", has_text="мастер-классы").is_visible()
+        gallery = report_section.locator(".gallery img")
+        assert gallery.count() == 2
+        assert [gallery.nth(n).get_attribute("alt") for n in range(2)] == ALT
+        no_violations(tab)
+        screenshot(tab, f"report-read-by-visitor-after-{name}")
+    finally:
+        visitor.close()
+
     with app.app_context():
         report = db.session.execute(select(Report)).scalar_one()
         assert report.published and len(report.photos) == 2
