@@ -202,3 +202,14 @@ def test_the_demo_pictures_are_drawn_scenes():
             colours = picture.convert("RGB").getcolors(maxcolors=1_000_000)
         commonest = max(count for count, _ in colours)
         assert len(colours) > 50 and commonest < 0.8 * 1200 * 800, name
+
+
+def test_demo_parties_answer_the_photo_question_both_ways(ctx):
+    seed_demo(NOW)
+    db.session.commit()
+    answers = dict(
+        db.session.execute(
+            select(Registration.photo_consent, func.count()).group_by(Registration.photo_consent)
+        ).all()
+    )
+    assert answers[True] > answers[False] > 0

@@ -146,6 +146,7 @@ def _seed_event(
             source=SOURCE_WEB,
             now=registered_at,
             notify=False,
+            photo_consent=index % 3 != 2,  # most parties agree; the roster marks the others
         )
         added["registrations"] += 1
         came = (
