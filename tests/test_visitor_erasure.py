@@ -133,7 +133,19 @@ def test_the_registration_form_says_what_is_kept_and_for_how_long(client, partie
     for language, words in (
         ("en", "removes them 365 days after the event"),
         ("kk", "365 күн өткен соң өшіреді"),
-        ("ru", "удаляет их через 365 дн. после мероприятия"),
+        ("ru", "удаляет их через 365 дней после мероприятия"),
     ):
         page = client.get(f"/events/{parties['coming']}?lang={language}").get_data(as_text=True)
         assert words in page, language
+
+
+def test_the_retention_period_is_said_with_the_right_plural(app, client, parties):
+    for days, en, ru in (
+        (1, "1 day after", "через 1 день после"),
+        (22, "22 days", "через 22 дня"),
+        (25, "25 days", "через 25 дней"),
+    ):
+        app.config["PERSONAL_DATA_RETENTION_DAYS"] = days
+        url = f"/events/{parties['coming']}"
+        assert en in client.get(f"{url}?lang=en").get_data(as_text=True)
+        assert ru in client.get(f"{url}?lang=ru").get_data(as_text=True)
