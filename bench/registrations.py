@@ -33,22 +33,18 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.scratch import scratch_database  # noqa: E402
+from bench.scratch import add_one_event, scratch_database  # noqa: E402
 from bench.server import free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
-from calendar_app.models import Branch, Registration, Venue  # noqa: E402
-from calendar_app.services.events import EventData, create_event  # noqa: E402
-from calendar_app.timeutil import utcnow  # noqa: E402
+from calendar_app.models import Registration  # noqa: E402
 
 BASE_URL = "https://events.example.kz"
 CAPACITY = 100
@@ -72,45 +68,7 @@ class LoadResult:
 
 def prepare(database_url: str, instance: Path) -> int:
     """Migrate the scratch database and add one 100-seat event; returns its id."""
-    app = create_app(
-        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}
-    )
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        now = utcnow()
-        branch = Branch(
-            slug="begalin",
-            name="Central Children's Library named after S. Begalin",
-            timezone="Asia/Almaty",
-            created_at=now,
-            updated_at=now,
-        )
-        db.session.add(branch)
-        db.session.flush()
-        venue = Venue(
-            branch_id=branch.id, name="Hall", capacity=300, created_at=now, updated_at=now
-        )
-        db.session.add(venue)
-        db.session.flush()
-        starts = now + timedelta(days=7)
-        event = create_event(
-            branch,
-            EventData(
-                title="Эко шеберлік сабағы",
-                venue_id=venue.id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                category="master_class",
-                capacity=CAPACITY,
-                max_party=1,
-                waitlist_enabled=True,
-            ),
-            now,
-        )
-        db.session.commit()
-        event_id = event.id
-        db.engine.dispose()
-    return event_id
+    return add_one_event(database_url, instance, capacity=CAPACITY, max_party=1)
 
 
 def outcome(database_url: str, instance: Path, event_id: int) -> dict[str, object]:

@@ -41,15 +41,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from bench.scratch import scratch_database  # noqa: E402
+from bench.scratch import add_one_event, scratch_database  # noqa: E402
 from bench.server import free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
-from calendar_app.models import Branch, Registration, Venue  # noqa: E402
-from calendar_app.services.events import EventData, create_event  # noqa: E402
+from calendar_app.models import Registration  # noqa: E402
 from calendar_app.timeutil import utcnow  # noqa: E402
 
 CAPACITY = 24
@@ -80,47 +78,8 @@ class Rush:
 def prepare(database_url: str, instance: Path) -> tuple[int, float]:
     """Migrate the scratch database and add the event; returns its id and when it opens
     (as a ``time.time()`` value)."""
-    app = create_app(
-        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}
-    )
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        now = utcnow()
-        branch = Branch(
-            slug="begalin",
-            name="Бегалин атындағы балалар кітапханасы",
-            timezone="Asia/Almaty",
-            created_at=now,
-            updated_at=now,
-        )
-        db.session.add(branch)
-        db.session.flush()
-        venue = Venue(
-            branch_id=branch.id, name="Шеберхана", capacity=60, created_at=now, updated_at=now
-        )
-        db.session.add(venue)
-        db.session.flush()
-        opens = now + OPENS_IN
-        starts = now + timedelta(days=7)
-        event = create_event(
-            branch,
-            EventData(
-                title="Балаларға арналған эко шеберлік сабағы",
-                venue_id=venue.id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                category="master_class",
-                audience="children",
-                capacity=CAPACITY,
-                max_party=4,
-                waitlist_enabled=True,
-                opens_at=opens,
-            ),
-            now,
-        )
-        db.session.commit()
-        event_id = event.id
-        db.engine.dispose()
+    opens = utcnow() + OPENS_IN
+    event_id = add_one_event(database_url, instance, capacity=CAPACITY, max_party=4, opens_at=opens)
     return event_id, opens.timestamp()
 
 

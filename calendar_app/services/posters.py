@@ -232,28 +232,6 @@ def set_poster(
     return image
 
 
-def change_poster(
-    event: Event,
-    *,
-    data: bytes | None,
-    alt: dict[str, str | None],
-    remove: bool,
-    uploads_dir: str,
-    now: datetime,
-) -> None:
-    """What the staff event form asks: a new picture replaces the poster; else "remove" takes
-    it off; else the descriptions of the poster it has are updated. Flushes."""
-    if data:
-        set_poster(event, data, alt, uploads_dir, now)
-    elif remove:
-        remove_poster(event, uploads_dir)
-    elif event.poster is not None:
-        event.poster.alt = clean_alt(alt, event.language)
-        db.session.flush()
-    elif any((text or "").strip() for text in alt.values()):
-        raise InvalidInput({"image": [_("Choose a picture to upload.")]})
-
-
 def remove_poster(event: Event, uploads_dir: str) -> None:
     """Take the poster off ``event`` (nothing if it has none); flushes."""
     old = event.poster
@@ -301,8 +279,8 @@ def remove_series_poster(series: Series, uploads_dir: str) -> None:
     forget_image(old, uploads_dir)
 
 
-def change_series_poster(
-    series: Series,
+def change_poster(
+    holder: Event | Series,
     *,
     data: bytes | None,
     alt: dict[str, str | None],
@@ -310,14 +288,17 @@ def change_series_poster(
     uploads_dir: str,
     now: datetime,
 ) -> None:
-    """What the staff series pages ask, as change_poster does for one event: a new picture, or
-    "remove", or new descriptions of the poster the series has (shared by its dates). Flushes."""
+    """What the staff event and series forms ask: a new picture replaces the poster; else
+    "remove" takes it off; else the descriptions of the poster it has are updated (a series'
+    poster is shared by its dates). Flushes."""
+    is_event = isinstance(holder, Event)
     if data:
-        set_series_poster(series, data, alt, uploads_dir, now)
+        (set_poster if is_event else set_series_poster)(holder, data, alt, uploads_dir, now)
     elif remove:
-        remove_series_poster(series, uploads_dir)
-    elif series.poster is not None:
-        series.poster.alt = clean_alt(alt, series_language(series))
+        (remove_poster if is_event else remove_series_poster)(holder, uploads_dir)
+    elif holder.poster is not None:
+        language = holder.language if is_event else series_language(holder)
+        holder.poster.alt = clean_alt(alt, language)
         db.session.flush()
     elif any((text or "").strip() for text in alt.values()):
         raise InvalidInput({"image": [_("Choose a picture to upload.")]})

@@ -65,7 +65,7 @@ def new_series() -> Any:
                 picture, alt = poster_upload(form)
                 with unit_of_work():
                     result = create_series(branch, data, rule, now, **options)
-                    posters.change_series_poster(
+                    posters.change_poster(
                         result.series,
                         data=picture,
                         alt=alt,
@@ -129,7 +129,7 @@ def series_poster(series_id: int) -> Any:
         picture, alt = poster_upload(form)
         try:
             with unit_of_work():
-                posters.change_series_poster(
+                posters.change_poster(
                     series,
                     data=picture,
                     alt=alt,
