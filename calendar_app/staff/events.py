@@ -17,7 +17,7 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..form_errors import apply_errors
 from ..localization import localized
-from ..models import Branch, Event
+from ..models import Branch, Event, Series
 from ..services import permissions, posters, reports
 from ..services.catalog import get_event
 from ..services.errors import Conflict, InvalidInput
@@ -35,7 +35,6 @@ from .forms import (
     NewPosterFields,
     OccurrenceForm,
     OccurrencePosterForm,
-    PosterFields,
 )
 
 DASHBOARD_LIMIT = 200
@@ -156,14 +155,15 @@ def poster_upload(form: NewPosterFields) -> tuple[bytes | None, dict[str, str | 
     return data, {code: form[f"poster_alt_{code}"].data for code in LANGUAGES}
 
 
-def save_poster(form: PosterFields, event: Event) -> None:
-    """Apply the form's poster fields to ``event`` (inside the caller's unit of work)."""
+def save_poster(form: NewPosterFields, holder: Event | Series) -> None:
+    """Apply the form's poster fields to an event or a series (inside the caller's unit of
+    work); a form without a "remove" box (a new series) only adds."""
     data, alt = poster_upload(form)
     posters.change_poster(
-        event,
+        holder,
         data=data,
         alt=alt,
-        remove=bool(form.remove_poster.data),
+        remove="remove_poster" in form and bool(form.remove_poster.data),
         uploads_dir=current_app.config["UPLOADS_DIR"],
         now=utcnow(),
     )

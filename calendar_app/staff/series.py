@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -28,7 +28,7 @@ from ..services.series import (
 from ..timeutil import active_locale, utcnow
 from ..vocabulary import LANGUAGES
 from . import bp
-from .events import POSTER_FIELDS, chosen_branch, event_data_from_form, planning_form, poster_upload
+from .events import POSTER_FIELDS, chosen_branch, event_data_from_form, planning_form, save_poster
 from .forms import ConfirmForm, NewSeriesPosterForm, SeriesPosterForm
 
 # The series service names values as the API does; these are the form fields that hold them.
@@ -62,17 +62,9 @@ def new_series() -> Any:
             if request.form.get("action") != "save":
                 preview = preview_series(branch, data, rule, now, **options)
             else:
-                picture, alt = poster_upload(form)
                 with unit_of_work():
                     result = create_series(branch, data, rule, now, **options)
-                    posters.change_poster(
-                        result.series,
-                        data=picture,
-                        alt=alt,
-                        remove=False,
-                        uploads_dir=current_app.config["UPLOADS_DIR"],
-                        now=now,
-                    )
+                    save_poster(form, result.series)
                 flash(
                     ngettext(
                         "The series “%(title)s” is planned: %(num)d date.",
@@ -126,17 +118,9 @@ def series_poster(series_id: int) -> Any:
     form = SeriesPosterForm()
     status = 422
     if form.validate():
-        picture, alt = poster_upload(form)
         try:
             with unit_of_work():
-                posters.change_poster(
-                    series,
-                    data=picture,
-                    alt=alt,
-                    remove=bool(form.remove_poster.data),
-                    uploads_dir=current_app.config["UPLOADS_DIR"],
-                    now=utcnow(),
-                )
+                save_poster(form, series)
         except InvalidInput as error:
             apply_errors(form, error.errors, POSTER_FIELDS)
         except posters.ImageTooLarge as error:
