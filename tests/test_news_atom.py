@@ -216,3 +216,69 @@ def test_the_feed_runs_a_constant_number_of_queries(app, client, count_queries):
         response = client.get("/news.atom?branch=chekhov")
     assert len(feedparser.parse(response.data).entries) == 12
     assert many.count == few.count <= 5, many.statements
+
+
+def test_if_modified_since_sees_a_report_leave_the_feed_or_its_event_change(app, client, reports):
+    """A reader that sends only If-Modified-Since must not keep an entry that was unpublished,
+    whose event was cancelled, or whose title changed: none of them is a newer entry."""
+    from sqlalchemy import select
+
+    from calendar_app.models import Event
+    from calendar_app.services.events import cancel_event
+
+    def since_first_read() -> str:
+        response = client.get("/news.atom?lang=en")
+        since = response.headers["Last-Modified"]
+        unchanged = client.get("/news.atom?lang=en", headers={"If-Modified-Since": since})
+        assert unchanged.status_code == 304
+        return since
+
+    def changed_since(since: str) -> None:
+        response = client.get("/news.atom?lang=en", headers={"If-Modified-Since": since})
+        assert response.status_code == 200
+        feed = feedparser.parse(response.data)
+        assert not feed.bozo, feed.get("bozo_exception")
+
+    with app.app_context():
+        for branch in db.session.scalars(select(Branch)):
+            branch.updated_at = NOW - timedelta(days=30)  # named long ago
+        db.session.commit()
+    since = since_first_read()
+    with app.app_context():
+        event = db.session.get(Event, reports["eco"])
+        event.title = "«Сократи»: мастер-класс для детей"
+        event.updated_at = NOW - timedelta(hours=3)
+        db.session.commit()
+    changed_since(since)
+
+    since = since_first_read()
+    with app.app_context():
+        report = db.session.get(Report, reports["dombra_report"])
+        report.published = False  # as services/reports.save_report does
+        report.updated_at = NOW - timedelta(hours=2)
+        db.session.commit()
+    changed_since(since)
+
+    since = since_first_read()
+    with app.app_context():
+        cancel_event(db.session.get(Event, reports["eco"]), NOW - timedelta(hours=1))
+        db.session.commit()
+    changed_since(since)
+    since_first_read()  # and an unchanged feed is still a 304
+
+
+def test_characters_xml_does_not_allow_never_break_the_feed(app, client):
+    """U+FFFE and U+FFFF pass the control-character checks but are not XML characters: a report,
+    a title or a photo description holding one must not make the whole feed unreadable."""
+    with app.app_context():
+        branch = make_branch("chekhov")
+        event = past_event(db.session.get(Branch, branch.id), language="en", title="Book\ufffe day")
+        report = make_report(event, {"en": "Before \uffff after."})
+        add_photo(report, {"en": "Readers\uffff at a table"})
+        db.session.commit()
+    feed, body = read(client)
+    [entry] = feed.entries
+    assert entry.title == "Book day"
+    assert "Before  after." in entry.content[0].value
+    assert entry.enclosures[0].title == "Readers at a table"
+    etree.fromstring(body)

@@ -139,6 +139,8 @@ def test_a_raw_body_with_its_content_type_is_accepted(app, client, world):
         ({"alt_en": ""}, "alt_kk"),  # none at all: reported on the event's language (Kazakh)
         ({"alt_kk": "   ", "alt_ru": "\t"}, "alt_kk"),
         ({"alt_kk": "Афиша", "alt_en": "x" * 301}, "alt_en"),
+        ({"alt_kk": "Афиша", "alt_ru": "Афиша\x00"}, "alt_ru"),
+        ({"alt_en": "Concert\x1b[2J poster"}, "alt_en"),
     ],
 )
 def test_alt_text_in_at_least_one_language_is_required(app, client, world, fields, field):

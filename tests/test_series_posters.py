@@ -153,6 +153,7 @@ def test_the_same_picture_for_a_date_and_the_series_keeps_the_files_the_date_use
         (png_bomb(), ALT, 422, "image"),
         (png(), {"alt_kk": " ", "alt_ru": "", "alt_en": ""}, 422, "alt_kk"),
         (png(), {"alt_kk": "x" * 301}, 422, "alt_kk"),
+        (png(), {"alt_en": "Poster\x07"}, 422, "alt_en"),
         (b"\0" * (10 * 2**20 + 1), ALT, 413, None),
     ],
 )

@@ -85,6 +85,35 @@ def test_staff_write_and_publish_a_report(app, client, world):
     assert "Almost thirty children took part.</textarea>" in shown
 
 
+def test_no_link_to_the_public_report_once_the_event_is_cancelled_or_moved_ahead(
+    app, client, world
+):
+    """The public page stops showing a published report when its event is cancelled or moved
+    into the future; the staff page must not send staff there to see it."""
+    assert client.post(page(world["past"]), data=text_form()).status_code == 302
+    public_link = f'href="/events/{world["past"]}"'
+    assert public_link in client.get(page(world["past"])).get_data(as_text=True)
+    with app.app_context():
+        event = db.session.get(Event, world["past"])
+        event.starts_at, event.ends_at = (
+            utcnow() + timedelta(days=3),
+            utcnow() + timedelta(days=3, hours=2),
+        )
+        db.session.commit()
+    assert public_link not in client.get(page(world["past"])).get_data(as_text=True)
+    assert 'id="report"' not in client.get(f"/events/{world['past']}").get_data(as_text=True)
+    with app.app_context():
+        event = db.session.get(Event, world["past"])
+        event.starts_at, event.ends_at = (
+            utcnow() - timedelta(days=1),
+            utcnow() - timedelta(days=1) + timedelta(hours=2),
+        )
+        cancel_event(event, utcnow())
+        db.session.commit()
+    shown = client.get(page(world["past"])).get_data(as_text=True)
+    assert "A cancelled event has no report." in shown and public_link not in shown
+
+
 def test_the_events_language_comes_first(client, world):
     form = client.get(page(world["drop_in"])).get_data(as_text=True)  # a Russian event
     assert form.index('id="text_ru"') < form.index('id="text_kk"') < form.index('id="text_en"')

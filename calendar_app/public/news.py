@@ -92,7 +92,7 @@ def news_feed() -> Response:
         ),
     )
     etag = hashlib.sha256(body).hexdigest()[:32]
-    updated = max((item.report.updated_at for item in items), default=news_atom.EMPTY_FEED_UPDATED)
+    updated = news.feed_last_modified(now, branch) or news_atom.EMPTY_FEED_UPDATED
     headers = {
         "ETag": f'"{etag}"',
         "Last-Modified": http_date(updated),

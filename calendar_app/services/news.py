@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
@@ -218,6 +218,28 @@ def feed_items(
 ) -> list[NewsItem]:
     """The latest published reports for the Atom feed, newest event first."""
     return _items(_reports(now, branch, limit), language)
+
+
+def feed_last_modified(now: datetime, branch: Branch | None = None) -> datetime | None:
+    """The latest change to anything the news feed shows or stopped showing: any report, drafts
+    and those of cancelled events included (unpublishing or cancelling moves their
+    ``updated_at``), their events and branches, and the start of each started event (its report
+    appears then). Entries' ``updated`` stay the report's own; this is the feed's Last-Modified,
+    so that an If-Modified-Since never keeps a reader on a copy that no longer holds."""
+    query = (
+        select(
+            func.max(Report.updated_at),
+            func.max(Event.updated_at),
+            func.max(Branch.updated_at),
+            func.max(case((Event.starts_at <= now, Event.starts_at))),
+        )
+        .join(Event, Event.id == Report.event_id)
+        .join(Branch, Branch.id == Event.branch_id)
+    )
+    if branch is not None:
+        query = query.where(Event.branch_id == branch.id)
+    moments = [moment for moment in db.session.execute(query).one() if moment is not None]
+    return max(moments, default=None)
 
 
 def event_report(event: Event, now: datetime, language: str) -> NewsItem | None:

@@ -10,6 +10,7 @@ no change in between are byte-identical. The content is the sanitised HTML of th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,14 @@ SUMMARY_LENGTH = 300
 # An empty feed still needs an ``updated``; a fixed moment keeps its body stable.
 EMPTY_FEED_UPDATED = datetime(2026, 1, 1, tzinfo=UTC)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# What XML 1.0 does not allow: U+FFFE and U+FFFF pass the control-character checks of the forms
+# and the API, and one of them in a title, a text or a description would make the whole feed
+# unreadable, so they are left out here.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(value: str) -> str:
+    return _NOT_XML.sub("", value)
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ def feed_id(uid_domain: str, language: str, branch_slug: str | None) -> str:
 
 def _text(parent: ElementTree.Element, tag: str, value: str, **attrs: str) -> None:
     element = ElementTree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-    element.text = value
+    element.text = _xml(value)
 
 
 def _entry(
@@ -85,7 +94,7 @@ def _entry(
                 "rel": "enclosure",
                 "type": "image/jpeg",
                 "href": absolute_image_url(item.lead_photo),
-                "title": alt_text(item.lead_photo, language),
+                "title": _xml(alt_text(item.lead_photo, language)),
             },
         )
     summary = plain_excerpt(item.text.markdown, SUMMARY_LENGTH)

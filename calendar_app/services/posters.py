@@ -29,6 +29,7 @@ from ..extensions import db
 from ..models import Event, Image, ReportPhoto, Series
 from ..vocabulary import LANGUAGES
 from .errors import DomainError, InvalidInput
+from .validation import has_control_characters
 
 MAX_BYTES = 10 * 2**20
 MAX_PIXELS = 40_000_000
@@ -161,8 +162,8 @@ def process(data: bytes) -> ProcessedImage:
 
 
 def clean_alt(alt: dict[str, str | None], required_language: str) -> dict[str, str]:
-    """Alt text per language, trimmed: at least one is required (a missing one is reported on
-    ``required_language``'s field, the event's language)."""
+    """Alt text per language, trimmed, without control characters: at least one is required (a
+    missing one is reported on ``required_language``'s field, the event's language)."""
     cleaned = {code: (alt.get(code) or "").strip() for code in LANGUAGES}
     errors: dict[str, list[str]] = {}
     for code, text in cleaned.items():
@@ -170,6 +171,8 @@ def clean_alt(alt: dict[str, str | None], required_language: str) -> dict[str, s
             errors[f"alt_{code}"] = [
                 _("Keep the description under %(max)d characters.", max=MAX_ALT_LENGTH)
             ]
+        elif has_control_characters(text):
+            errors[f"alt_{code}"] = [_("Remove the control characters.")]
     if not any(cleaned.values()):
         errors[f"alt_{required_language}"] = [
             _("Describe the picture for those who cannot see it, in at least one language.")
