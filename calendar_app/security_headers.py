@@ -12,6 +12,7 @@ Pages may not be framed, except those under ``/embed``: the library's own websit
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask import Flask, Response, current_app, request
 
@@ -44,7 +45,12 @@ def is_embed_path(path: str) -> bool:
 
 def content_security_policy(path: str, embed_origins: tuple[str, ...]) -> str:
     """The policy for a response to ``path``."""
-    if is_embed_path(path):
+    return _policy(is_embed_path(path), embed_origins)
+
+
+@lru_cache(maxsize=16)
+def _policy(embed: bool, embed_origins: tuple[str, ...]) -> str:
+    if embed:
         frame_ancestors = " ".join(("frame-ancestors", "'self'", *embed_origins))
     else:
         frame_ancestors = "frame-ancestors 'none'"

@@ -6,12 +6,13 @@ from dataclasses import fields
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from werkzeug.http import http_date, parse_date
 
 from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
 from calendar_app.security import generate_token, hash_token
-from calendar_app.services import ical
+from calendar_app.services import feed_queries, ical
 from calendar_app.services.events import EventData, cancel_event, update_event
 from calendar_app.timeutil import utcnow
 from tests.conftest import BASE_URL
@@ -269,16 +270,50 @@ def test_head_has_the_headers_and_no_body(client, season):
     assert client.head("/branches/nowhere/calendar.ics").status_code == 404
 
 
-def test_unchanged_feed_is_answered_with_one_query(client, season, count_queries):
+def test_unchanged_feed_is_answered_with_the_marker_alone(
+    client, season, count_queries, monkeypatch
+):
+    """An unchanged feed (200 from the cached body, or 304) reads the change marker once, a
+    single statement on a driver connection of its own, and sends nothing else through
+    SQLAlchemy (no ORM session, no BEGIN or ROLLBACK)."""
     client.get("/calendar.ics")
+    reads = []
+    real_marker = feed_queries.change_marker
+
+    def counted_marker() -> tuple:
+        reads.append(real_marker())
+        return reads[-1]
+
+    monkeypatch.setattr(feed_queries, "change_marker", counted_marker)
     with count_queries() as counter:
         again = client.get("/calendar.ics")
     assert again.status_code == 200
-    assert counter.count == 1
+    assert (len(reads), counter.count) == (1, 0)
     with count_queries() as counter:
         response = client.get("/calendar.ics", headers={"If-None-Match": again.headers["ETag"]})
     assert response.status_code == 304
-    assert counter.count == 1
+    assert (len(reads), counter.count) == (2, 0)
+    assert reads[0] == reads[1]
+
+
+def test_change_marker_moves_with_a_change_and_leaves_transactions_alone(ctx, season):
+    event_id = season["recent"].id
+    before = feed_queries.change_marker()
+    assert feed_queries.change_marker() == before
+    event = db.session.get(Event, event_id)
+    update_event(event, data_of(event, title="Renamed"), utcnow() + timedelta(seconds=5))
+    assert feed_queries.change_marker() == before  # not committed yet: not seen
+    db.session.commit()
+    after = feed_queries.change_marker()
+    assert after != before
+    db.session.close()
+    # the pooled connections it used still run ordinary transactions: a rollback undoes
+    for _ in range(3):
+        with db.engine.connect() as connection:
+            connection.execute(update(Event).values(title="Rolled back"))
+            connection.rollback()
+    assert db.session.get(Event, event_id).title == "Renamed"
+    assert feed_queries.change_marker() == after
 
 
 def test_rebuild_after_one_change_serializes_one_event(client, season):

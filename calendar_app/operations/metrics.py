@@ -77,12 +77,23 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+# The labelled children of the request metrics, looked up once per label set (their number is
+# bounded by the endpoints, methods and statuses): ``labels()`` checks and locks on every call.
+_request_children: dict[tuple[str, str, int], tuple] = {}
+
+
 def observe_request(endpoint: str | None, method: str, status: int, seconds: float) -> None:
     """Count one answered request; endpoint names and methods keep the label values bounded."""
-    endpoint = endpoint or NO_ENDPOINT
-    method = method if method in KNOWN_METHODS else "other"
-    HTTP_REQUESTS.labels(endpoint, method, str(status)).inc()
-    HTTP_REQUEST_DURATION.labels(endpoint).observe(seconds)
+    key = (endpoint or NO_ENDPOINT, method if method in KNOWN_METHODS else "other", status)
+    children = _request_children.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(key[0], key[1], str(status)),
+            HTTP_REQUEST_DURATION.labels(key[0]),
+        )
+        _request_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def counted_registration(register: Callable[P, R]) -> Callable[P, R]:

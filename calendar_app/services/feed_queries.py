@@ -183,20 +183,42 @@ _CHANGE_MARKER = select(
 )
 
 
+_marker_sql: dict[str, str] = {}
+
+
 def change_marker() -> tuple:
     """Values that move whenever anything a feed shows changes, read in constant time.
 
     The latest update and the highest id of events (both indexed), and the latest update of
     rooms and branches (small tables). The events service stamps ``updated_at`` on every
-    change, so an unchanged marker means an unchanged database for the feeds. It is read on a
-    pooled connection of its own (committed data only), so that answering an unchanged feed
-    never opens an ORM session; on PostgreSQL in autocommit, which saves the round trips of
-    BEGIN and ROLLBACK around this single read.
+    change, so an unchanged marker means an unchanged database for the feeds. The values are
+    only compared with the previous marker, so they come raw from the driver.
+
+    It is one statement, precompiled, on a pooled driver connection of its own in autocommit
+    (committed data only): answering an unchanged feed opens no ORM session and sends no
+    BEGIN or ROLLBACK around this single read.
     """
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        return tuple(connection.execute(_CHANGE_MARKER).one())
+    engine = db.engine
+    dialect = engine.dialect
+    sql = _marker_sql.get(dialect.name)
+    if sql is None:
+        sql = _marker_sql[dialect.name] = str(_CHANGE_MARKER.compile(dialect=dialect))
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    autocommit = dialect.name == "postgresql" and not driver.autocommit
+    try:
+        if autocommit:
+            driver.autocommit = True
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            return tuple(cursor.fetchone())
+        finally:
+            cursor.close()
+    finally:
+        if autocommit and not driver.closed:
+            driver.autocommit = False
+        connection.close()
 
 
 def feed_events(
