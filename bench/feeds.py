@@ -46,7 +46,7 @@ from icalendar import Calendar, Timezone, vDuration  # noqa: E402
 from icalendar import Event as VEvent  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
-from bench.server import free_port, start_gunicorn, stop  # noqa: E402
+from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.database import read_only_transactions  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
@@ -337,17 +337,6 @@ def measure_http(env, workers, seconds, rounds, connections) -> dict[str, object
         "body_bytes": len(first.body),
         "rates": {name: statistics.median(values) for name, values in rates.items()},
     }
-
-
-def cpu_model() -> str:
-    try:
-        output = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        match = re.search(r"Model name:\s+(.+)", output)
-        if match:
-            return match.group(1).strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -24,9 +24,7 @@ import argparse
 import http.client
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.scratch import add_one_event, scratch_database  # noqa: E402
-from bench.server import free_port, start_gunicorn, stop  # noqa: E402
+from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Registration  # noqa: E402
@@ -192,12 +190,6 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
         "answered": dict(answered),
         **stored,
     }
-
-
-def cpu_model() -> str:
-    output = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    match = re.search(r"Model name:\s+(.+)", output)
-    return match.group(1).strip() if match else "unknown"
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ import argparse
 import http.client
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from bench.scratch import add_one_event, scratch_database  # noqa: E402
-from bench.server import free_port, start_gunicorn, stop  # noqa: E402
+from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Registration  # noqa: E402
@@ -174,9 +173,7 @@ def outcome(database_url: str, instance: Path, event_id: int, visits: list[Visit
         db.engine.dispose()
     confirmed = sum(seats for _, status, seats in rows if status == "confirmed")
     statuses = [status for _, status, _ in rows]
-    arrived_in_order = statuses == ["confirmed"] * len(
-        [s for s in statuses if s == "confirmed"]
-    ) + ["waitlisted"] * len([s for s in statuses if s == "waitlisted"])
+    arrived_in_order = statuses == sorted(statuses, key=lambda status: status != "confirmed")
     sent = {f"parent{visit.number}@example.kz": visit.sent_at for visit in visits}
     server_order = [sent[email] for email, _, _ in rows if email in sent]
     inverted = sum(
@@ -190,7 +187,7 @@ def outcome(database_url: str, instance: Path, event_id: int, visits: list[Visit
         "rows": len(rows),
         "confirmed_seats": confirmed,
         "waitlisted": statuses.count("waitlisted"),
-        "first_come_first_served": arrived_in_order,
+        "first_come_first_served": arrived_in_order and "cancelled" not in statuses,
         "neighbours_swapped": inverted,
         "largest_swap_ms": max(0.0, worst) * 1000,
     }
@@ -246,12 +243,6 @@ def _flush_redis(url: str) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
-
-
-def cpu_model() -> str:
-    output = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    match = re.search(r"Model name:\s+(.+)", output)
-    return match.group(1).strip() if match else "unknown"
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import platform
+import re
 import signal
 import socket
 import subprocess
@@ -68,3 +70,13 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def cpu_model() -> str:
+    """The processor's name as ``lscpu`` gives it, for the first line of every bench's report."""
+    try:
+        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        output = ""
+    match = re.search(r"Model name:\s+(.+)", output)
+    return match.group(1).strip() if match else platform.processor() or "unknown"

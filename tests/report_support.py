@@ -13,11 +13,12 @@ from PIL import Image as Picture
 from sqlalchemy import func, select
 
 from calendar_app.extensions import db
-from calendar_app.models import Image, Report, ReportPhoto
-from calendar_app.services import api_tokens
+from calendar_app.models import Event, Image, Report, ReportPhoto, StaffUser
+from calendar_app.services import api_tokens, reports
 from calendar_app.services.events import cancel_event
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_registration, make_venue
+from tests.poster_images import png
 from tests.staff_support import make_staff
 
 TITLE = "«Reduce – steps to sustainable development»"
@@ -102,3 +103,21 @@ def noisy_png(size: int = 1000) -> bytes:
     out = io.BytesIO()
     Picture.frombytes("RGB", (size, size), os.urandom(size * size * 3)).save(out, "PNG")
     return out.getvalue()
+
+
+def fill_with_photos(app, world: dict[str, Any]) -> None:
+    """Give the report of ``past`` as many photos as a report may have, as its branch's staff."""
+    with app.app_context():
+        staff = db.session.get(StaffUser, world["staff"]["a"])
+        event = db.session.get(Event, world["past"])
+        for number in range(reports.MAX_PHOTOS):
+            reports.add_photo(
+                staff,
+                event,
+                data=png(40 + number, 30),
+                alt={"kk": f"Сурет {number}"},
+                consent_confirmed=True,
+                uploads_dir=app.config["UPLOADS_DIR"],
+                now=utcnow(),
+            )
+        db.session.commit()

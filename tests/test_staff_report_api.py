@@ -12,13 +12,12 @@ from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import select
 
 from calendar_app.extensions import db
-from calendar_app.models import Event, Report, ReportPhoto, StaffUser
+from calendar_app.models import Report, ReportPhoto, StaffUser
 from calendar_app.models.report import MAX_PHOTOS
-from calendar_app.services import reports
 from calendar_app.timeutil import utcnow
 from tests.openapi_contract import Contract
 from tests.poster_images import gif, phone_photo, png, png_bomb, truncated_jpeg
-from tests.report_support import build_report_world, noisy_png, stored
+from tests.report_support import build_report_world, fill_with_photos, noisy_png, stored
 from tests.staff_api_support import bearer
 
 TEXT = {"kk": "Балалар шеберлік сабағына қатысты.", "ru": "Почти тридцать детей.", "en": None}
@@ -222,20 +221,7 @@ def test_bad_pictures_store_nothing(app, client, world, data, fields, status, fi
 
 
 def test_the_twenty_first_photo_is_refused(app, client, world):
-    with app.app_context():
-        staff = db.session.get(StaffUser, world["staff"]["a"])
-        event = db.session.get(Event, world["past"])
-        for number in range(MAX_PHOTOS):
-            reports.add_photo(
-                staff,
-                event,
-                data=png(40 + number, 30),
-                alt={"kk": f"Сурет {number}"},
-                consent_confirmed=True,
-                uploads_dir=app.config["UPLOADS_DIR"],
-                now=utcnow(),
-            )
-        db.session.commit()
+    fill_with_photos(app, world)
     before = stored(app)
     response = post_photo(client, world, world["past"], png(99, 77))
     assert response.status_code == 409

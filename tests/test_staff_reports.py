@@ -17,7 +17,7 @@ from calendar_app.services.events import cancel_event
 from calendar_app.timeutil import utcnow
 from tests.factories import make_event
 from tests.poster_images import phone_photo, png, truncated_jpeg
-from tests.report_support import build_report_world, noisy_png, stored
+from tests.report_support import build_report_world, fill_with_photos, noisy_png, stored
 from tests.staff_support import log_in
 
 CONSENT = "consent_confirmed"
@@ -260,22 +260,7 @@ def test_photos_are_added_described_listed_and_removed(app, client, world):
 
 
 def test_a_full_report_offers_no_more_uploads(app, client, world):
-    with app.app_context():
-        from calendar_app.models import StaffUser
-
-        staff = db.session.get(StaffUser, world["staff"]["a"])
-        event = db.session.get(Event, world["past"])
-        for number in range(reports.MAX_PHOTOS):
-            reports.add_photo(
-                staff,
-                event,
-                data=png(40 + number, 30),
-                alt={"kk": f"Сурет {number}"},
-                consent_confirmed=True,
-                uploads_dir=app.config["UPLOADS_DIR"],
-                now=utcnow(),
-            )
-        db.session.commit()
+    fill_with_photos(app, world)
     text = client.get(page(world["past"])).get_data(as_text=True)
     assert 'type="file"' not in text and "at most 20 photos" in text
     before = stored(app)
