@@ -27,9 +27,9 @@ from ..extensions import db
 from ..models import Branch, Event, Image, Report, ReportPhoto
 from ..models.event import STATUS_SCHEDULED
 from ..vocabulary import LANGUAGES
-from . import catalog
+from . import catalog, reports
 from .errors import InvalidInput
-from .seats import seat_count, seat_counts
+from .seats import seat_counts
 from .stats import attended
 
 PAGE_SIZE = 10
@@ -245,7 +245,7 @@ def feed_last_modified(now: datetime, branch: Branch | None = None) -> datetime 
 def event_report(event: Event, now: datetime, language: str) -> NewsItem | None:
     """The published report of ``event`` with all its photos, for the event's page; None when
     there is none to show (not published, the event cancelled or not started yet)."""
-    if event.is_cancelled or event.starts_at > now:
+    if not reports.can_report(event, now):
         return None
     report = db.session.execute(
         select(Report)
@@ -255,7 +255,7 @@ def event_report(event: Event, now: datetime, language: str) -> NewsItem | None:
     if report is None:
         return None
     photos = [photo.image for photo in report.photos]
-    count = attended(event, seat_count(event.id)) if report.show_attendance else 0
+    count = reports.attendance(event) if report.show_attendance else 0
     return NewsItem(
         report=report,
         event=event,

@@ -45,6 +45,11 @@ def can_report(event: Event, now: datetime) -> bool:
     return not event.is_cancelled and event.starts_at <= now
 
 
+def has_room_for_photos(report: Report | None) -> bool:
+    """Whether another photo may be added (a report holds at most MAX_PHOTOS)."""
+    return report is None or len(report.photos) < MAX_PHOTOS
+
+
 def _require_reportable(event: Event, now: datetime) -> None:
     if event.is_cancelled:
         raise Conflict(cancelled_message())
@@ -207,7 +212,7 @@ def add_photo(
     if errors:
         raise InvalidInput(errors)
     report = get_report(event)
-    if report is not None and len(report.photos) >= MAX_PHOTOS:
+    if not has_room_for_photos(report):
         raise Conflict(_("A report has at most %(max)d photos.", max=MAX_PHOTOS), field="image")
     image = posters.store_image(data, alt, event.language, uploads_dir, now)
     report = report or _report_for(event, now)

@@ -76,6 +76,7 @@ def render_report_page(
             remove_form=ConfirmForm(formdata=None),
             failed=failed,
             max_photos=reports.MAX_PHOTOS,
+            room_for_photos=reports.has_room_for_photos(report),
         ),
         status,
     )
