@@ -24,16 +24,12 @@ created on that server and dropped afterwards; by default a temporary SQLite fil
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import platform
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,7 +42,15 @@ from icalendar import Calendar, Timezone, vDuration  # noqa: E402
 from icalendar import Event as VEvent  # noqa: E402
 
 from bench.scratch import scratch_database  # noqa: E402
-from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
+from bench.server import (  # noqa: E402
+    cpu_model,
+    free_port,
+    probe,
+    python_load,
+    start_gunicorn,
+    stop,
+    wrk_load,
+)
 from calendar_app import create_app  # noqa: E402
 from calendar_app.database import read_only_transactions  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
@@ -248,62 +252,6 @@ def measure_builds(app, branch_id: int, now: datetime, repeats: int) -> dict[str
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
-
-
-def python_load(
-    port: int, path: str, headers: dict[str, str], seconds: float, threads: int, status: int
-) -> float:
-    """Requests per second from ``threads`` keep-alive clients (reconnecting when told to)."""
-    counts = [0] * threads
-    failures: list[str] = []
-    stop_at = time.perf_counter() + seconds
-
-    def worker(slot: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.perf_counter() < stop_at:
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                continue
-            if response.status != status:
-                failures.append(f"{path}: {response.status}")
-                return
-            counts[slot] += 1
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(slot,)) for slot in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    if failures:
-        raise SystemExit(f"unexpected answer: {failures[0]}")
-    return sum(counts) / (time.perf_counter() - started)
-
-
-def wrk_load(
-    port: int, path: str, headers: dict[str, str], seconds: float, threads: int, status: int
-) -> float:
-    command = ["wrk", "-t", "1", "-c", str(threads), "-d", f"{max(1, round(seconds))}s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command.append(f"http://127.0.0.1:{port}{path}")
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if failed:
-        raise SystemExit(f"wrk saw {failed.group(1)} failed answers on {path}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-
-
-def probe(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", path, headers=headers or {})
-    response = connection.getresponse()
-    response.body = response.read()
-    return response
 
 
 def measure_http(env, workers, seconds, rounds, connections) -> dict[str, object]:

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -80,3 +81,71 @@ def cpu_model() -> str:
         output = ""
     match = re.search(r"Model name:\s+(.+)", output)
     return match.group(1).strip() if match else platform.processor() or "unknown"
+
+
+def python_load(
+    port: int, path: str, headers: dict[str, str], seconds: float, threads: int, status: int
+) -> float:
+    """Requests per second from ``threads`` keep-alive clients (reconnecting when told to)."""
+    counts = [0] * threads
+    failures: list[str] = []
+    stop_at = time.perf_counter() + seconds
+
+    def worker(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.perf_counter() < stop_at:
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                continue
+            if response.status != status:
+                failures.append(f"{path}: {response.status}")
+                return
+            counts[slot] += 1
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(slot,)) for slot in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if failures:
+        raise SystemExit(f"unexpected answer: {failures[0]}")
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def wrk_load(
+    port: int, path: str, headers: dict[str, str], seconds: float, threads: int, status: int
+) -> float:
+    command = ["wrk", "-t", "2", "-c", str(threads), "-d", f"{max(1, round(seconds))}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if failed:
+        raise SystemExit(f"wrk saw {failed.group(1)} failed answers on {path}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def probe(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    response.body = response.read()
+    return response
+
+
+def worker_rss(process: subprocess.Popen) -> list[int]:
+    """The resident memory, in KiB, of each worker process the gunicorn ``process`` started."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+    ).stdout
+    sizes = []
+    for pid in children.split():
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
+    return sorted(sizes)

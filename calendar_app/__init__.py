@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     trust_proxies(app)
 
     from .compression import init_compression
+    from .page_cache import init_page_cache
     from .security_headers import init_security_headers
     from .static_versions import init_static_versions
     from .web import register_web
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_static_versions(app)
     init_security_headers(app)
     init_compression(app)
+    init_page_cache(app)
 
     from .cli import register_cli
 

@@ -37,6 +37,12 @@ class LockedCache(Generic[V]):
         with self._lock:
             self._cache[key] = value
 
+    @property
+    def size(self) -> float:
+        """The cache's current size, in the units its ``getsizeof`` counts (default: entries)."""
+        with self._lock:
+            return self._cache.currsize
+
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()

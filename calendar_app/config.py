@@ -20,6 +20,7 @@ INTEGER_KEYS = (
     "NO_SHOW_LIMIT",
     "TRUSTED_PROXIES",
     "OUTBOX_SENDING_TIMEOUT",
+    "PAGE_CACHE_BYTES",
 )
 STRING_KEYS = (
     "DATABASE_URL",
@@ -84,6 +85,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "EVENTS_PER_PAGE": 20,
         "FEED_HORIZON_DAYS": 60,
+        "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
         "UID_DOMAIN": "",
         "EMBED_ALLOWED_ORIGINS": "",
         "UPLOADS_DIR": str(Path(instance_path) / "uploads"),

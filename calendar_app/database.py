@@ -108,10 +108,42 @@ def configure_engine(engine: Engine) -> None:
 
 
 def init_database(app: Flask) -> None:
+    from .content_version import watch_engine
     from .extensions import db
 
     with app.app_context():
         configure_engine(db.engine)
+        watch_engine(db.engine)
+
+
+def read_committed_row(sql: str) -> tuple | None:
+    """The one row of a read-only statement (None for none), as the driver gives it, from
+    committed data.
+
+    It runs on a pooled driver connection of its own in autocommit: no ORM session and no
+    BEGIN or ROLLBACK around a single read that a request asks before anything else (the
+    feeds' change marker, the content version of the page cache).
+    """
+    from .extensions import db
+
+    engine = db.engine
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    autocommit = engine.dialect.name == "postgresql" and not driver.autocommit
+    try:
+        if autocommit:
+            driver.autocommit = True
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+            return None if row is None else tuple(row)
+        finally:
+            cursor.close()
+    finally:
+        if autocommit and not driver.closed:
+            driver.autocommit = False
+        connection.close()
 
 
 @contextmanager

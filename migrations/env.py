@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from calendar_app.content_version import QUIET
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -93,6 +95,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        connection.execution_options(**{QUIET: True})
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:

@@ -113,7 +113,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def _empty_all_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    tables = [
+        table.name
+        for table in reversed(db.metadata.sorted_tables)
+        if table.name != "content_version"  # one row the migrations made, never removed
+    ]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:

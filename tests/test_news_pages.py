@@ -149,6 +149,7 @@ def test_paging_its_bad_numbers_and_the_empty_state(app, client, two_branches):
     assert "This branch has not published any reports yet." in quiet.text_content()
 
 
+@pytest.mark.parametrize("app_config", [{"PAGE_CACHE_BYTES": 0}])  # a render, not a kept page
 def test_constant_number_of_queries(app, client, two_branches, count_queries):
     chekhov, begalin = two_branches
 
@@ -405,6 +406,7 @@ def test_the_service_refuses_bad_branch_values(ctx):
     assert news.news_page(NOW, "en", page=5).items == []
 
 
+@pytest.mark.parametrize("app_config", [{"PAGE_CACHE_BYTES": 0}])  # a render, not a kept page
 def test_the_event_page_of_a_report_runs_a_constant_number_of_queries(
     app, client, two_branches, count_queries
 ):

@@ -139,6 +139,8 @@ def test_the_registration_form_says_what_is_kept_and_for_how_long(client, partie
         assert words in page, language
 
 
+# The setting changes under a running app here; a server reads it once, at start.
+@pytest.mark.parametrize("app_config", [{"PAGE_CACHE_BYTES": 0}])
 def test_the_retention_period_is_said_with_the_right_plural(app, client, parties):
     for days, en, ru in (
         (1, "1 day after", "через 1 день после"),

@@ -13,6 +13,7 @@ from ..images import absolute_image_url, alt_text
 from ..localization import current_language, localized
 from ..models import Branch, Image, Registration
 from ..models.registration import SOURCE_API, STATUS_CANCELLED
+from ..page_cache import cached_page
 from ..ratelimits import api_limit, registration_limit
 from ..services import attendance_confirmation, catalog, registrations
 from ..services.errors import InvalidInput
@@ -91,6 +92,7 @@ def registration_json(registration: Registration) -> dict[str, Any]:
 
 
 @bp.get("/branches")
+@cached_page
 def branches() -> Any:
     branches = catalog.list_branches(with_venues=True)
     return jsonify({"branches": [branch_json(branch) for branch in branches]})
@@ -108,6 +110,7 @@ def _per_page(raw: str | None) -> int:
 
 
 @bp.get("/events")
+@cached_page
 def events() -> Any:
     """One page of events; the next and previous pages are in the Link header."""
     filters = catalog.parse_filters(request.args)
@@ -127,6 +130,7 @@ def events() -> Any:
 
 
 @bp.get("/events/<id:event_id>")
+@cached_page
 def event(event_id: int) -> Any:
     found = catalog.get_event(event_id)
     return jsonify(event_json(availability(found, utcnow())))

@@ -2,6 +2,7 @@
 
 from .api_token import ApiToken
 from .branch import Branch, Venue
+from .content_version import ContentVersion
 from .event import Event
 from .image import Image
 from .outbox import OutboxMessage
@@ -13,6 +14,7 @@ from .staff import StaffUser, staff_branches
 __all__ = [
     "ApiToken",
     "Branch",
+    "ContentVersion",
     "Venue",
     "Event",
     "Image",

@@ -15,6 +15,7 @@ from werkzeug.http import http_date
 
 from ..localization import current_language, localized
 from ..models import Branch, Event
+from ..page_cache import cached_page
 from ..services import catalog, news, news_atom
 from ..services.errors import InvalidInput
 from ..services.feed_queries import parse_feed_language
@@ -40,6 +41,7 @@ def _page_argument() -> int:
 
 
 @bp.get("/news")
+@cached_page
 def news_list() -> Any:
     """Published reports, newest event first, a page at a time."""
     branch = _branch_argument()

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from ..images import absolute_image_url
 from ..localization import current_language
 from ..models import Branch, Event
+from ..page_cache import cached_page
 from ..services import catalog, news, series
 from ..services.catalog import EventFilters
 from ..services.errors import InvalidInput
@@ -67,6 +68,7 @@ def _check_page_exists(result: catalog.EventPage) -> None:
 
 
 @bp.get("/")
+@cached_page
 def index() -> Any:
     """Upcoming events with the filter form."""
     now = utcnow()
@@ -159,6 +161,7 @@ def render_event_page(event: Event, *, status: int = 200, **context: Any) -> Any
 
 
 @bp.get("/events/<id:event_id>")
+@cached_page
 def event_detail(event_id: int) -> Any:
     event = catalog.get_event(event_id)
     typed = typed_form(event.id)
@@ -189,6 +192,7 @@ def _events_by_local_day(events: list[Event], first: date, last: date) -> dict[d
 
 
 @bp.get("/calendar")
+@cached_page
 def month_calendar() -> Any:
     """A month grid, Monday first, of the events in each local day."""
     now = utcnow()
@@ -231,6 +235,7 @@ def month_calendar() -> Any:
 
 
 @bp.get("/branches")
+@cached_page
 def branch_list() -> Any:
     """Every branch with its number of upcoming events (one grouped query)."""
     now = utcnow()
@@ -240,6 +245,7 @@ def branch_list() -> Any:
 
 
 @bp.get("/branches/<slug>")
+@cached_page
 def branch_detail(slug: str) -> Any:
     now = utcnow()
     branch = catalog.get_branch(slug)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
+from ..database import read_committed_row
 from ..extensions import db
 from ..models import Branch, Event, Venue
 from ..timeutil import as_utc
@@ -194,31 +195,14 @@ def change_marker() -> tuple:
     change, so an unchanged marker means an unchanged database for the feeds. The values are
     only compared with the previous marker, so they come raw from the driver.
 
-    It is one statement, precompiled, on a pooled driver connection of its own in autocommit
-    (committed data only): answering an unchanged feed opens no ORM session and sends no
-    BEGIN or ROLLBACK around this single read.
+    It is one statement, precompiled, read with ``read_committed_row``: answering an
+    unchanged feed opens no ORM session and sends no BEGIN or ROLLBACK around this read.
     """
-    engine = db.engine
-    dialect = engine.dialect
+    dialect = db.engine.dialect
     sql = _marker_sql.get(dialect.name)
     if sql is None:
         sql = _marker_sql[dialect.name] = str(_CHANGE_MARKER.compile(dialect=dialect))
-    connection = engine.raw_connection()
-    driver = connection.driver_connection
-    autocommit = dialect.name == "postgresql" and not driver.autocommit
-    try:
-        if autocommit:
-            driver.autocommit = True
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql)
-            return tuple(cursor.fetchone())
-        finally:
-            cursor.close()
-    finally:
-        if autocommit and not driver.closed:
-            driver.autocommit = False
-        connection.close()
+    return read_committed_row(sql) or ()
 
 
 def feed_events(
