@@ -224,3 +224,22 @@ def test_the_cache_can_be_turned_off(app, client, event_id):
     assert seats_left(client.get(f"/events/{event_id}")) == 12
     register(client, event_id, seats=2)
     assert seats_left(client.get(f"/events/{event_id}")) == 10
+
+
+def test_pages_survive_the_database_dropping_every_connection(app, client, event_id, backend):
+    """A restarted PostgreSQL closes every connection (on SQLite: every pooled connection is
+    closed): the next visitor still gets the page, with the seats as they are."""
+    assert seats_left(client.get(f"/events/{event_id}")) == 12
+    with app.app_context():
+        if backend == "postgresql":
+            db.session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            db.session.commit()
+            db.session.remove()
+        db.engine.dispose()
+    register(app.test_client(), event_id, seats=2)
+    assert seats_left(client.get(f"/events/{event_id}")) == 10
