@@ -39,6 +39,7 @@ from .caches import LockedCache
 from .content_version import content_version
 from .extensions import db
 from .localization import current_language
+from .operations.metrics import observe_page_cache
 from .timeutil import utcnow
 
 # Session keys that do not change what a page shows (the form token is filled in per visitor).
@@ -73,11 +74,14 @@ class KeptPages:
         self.rendered = 0
 
     def fresh(self, key: tuple, version: int, second: int) -> KeptAnswer | None:
+        """The answer kept under ``key`` if it is still valid; ``key[0]`` is the endpoint."""
         kept = self._answers.get(key)
         if kept is not None and kept.version == version and kept.second == second:
             self.served += 1
+            observe_page_cache(key[0], True)
             return kept
         self.rendered += 1
+        observe_page_cache(key[0], False)
         return None
 
     def keep(self, key: tuple, answer: KeptAnswer) -> None:

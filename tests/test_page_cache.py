@@ -25,6 +25,7 @@ from calendar_app.models import Event
 from calendar_app.timeutil import utcnow
 from tests.conftest import make_test_config
 from tests.factories import make_event
+from tests.test_operations import sample
 
 TITLE = "Қуыршақ театры: шеберлік сабағы"
 
@@ -243,3 +244,19 @@ def test_pages_survive_the_database_dropping_every_connection(app, client, event
         db.engine.dispose()
     register(app.test_client(), event_id, seats=2)
     assert seats_left(client.get(f"/events/{event_id}")) == 10
+
+
+def test_metrics_count_the_kept_and_the_rendered_answers(app, client, event_id):
+    def counts() -> tuple[float, float]:
+        scrape = client.get("/metrics").get_data(as_text=True)
+        name = "calendar_page_cache_answers_total"
+        endpoint = "public.event_detail"
+        return (
+            sample(scrape, name, endpoint=endpoint, outcome="kept"),
+            sample(scrape, name, endpoint=endpoint, outcome="rendered"),
+        )
+
+    kept, rendered = counts()
+    for _ in range(3):
+        client.get(f"/events/{event_id}")
+    assert counts() == (kept + 2, rendered + 1)

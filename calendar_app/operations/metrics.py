@@ -68,6 +68,14 @@ REGISTRATIONS = Counter(
     registry=APP_REGISTRY,
 )
 
+PAGE_CACHE = Counter(
+    "calendar_page_cache_answers",
+    "Anonymous requests for a page the workers keep (page_cache.py), by Flask endpoint: kept"
+    " (served from a kept answer) or rendered.",
+    ["endpoint", "outcome"],
+    registry=APP_REGISTRY,
+)
+
 OUTCOME_REFUSED = "refused"
 OUTCOME_INVALID = "invalid"
 _PENDING_KEY = "calendar_registration_outcomes"
@@ -94,6 +102,18 @@ def observe_request(endpoint: str | None, method: str, status: int, seconds: flo
         _request_children[key] = children
     children[0].inc()
     children[1].observe(seconds)
+
+
+_page_cache_children: dict[tuple[str, bool], Counter] = {}
+
+
+def observe_page_cache(endpoint: str, kept: bool) -> None:
+    """Count one request for a kept page: served from what was kept, or rendered."""
+    child = _page_cache_children.get((endpoint, kept))
+    if child is None:
+        child = PAGE_CACHE.labels(endpoint, "kept" if kept else "rendered")
+        _page_cache_children[(endpoint, kept)] = child
+    child.inc()
 
 
 def counted_registration(register: Callable[P, R]) -> Callable[P, R]:
