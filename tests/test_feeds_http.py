@@ -11,12 +11,13 @@ from werkzeug.http import http_date, parse_date
 
 from calendar_app.extensions import db
 from calendar_app.models import Event, Registration
+from calendar_app.public import feeds
 from calendar_app.security import generate_token, hash_token
 from calendar_app.services import feed_queries, ical
 from calendar_app.services.events import EventData, cancel_event, update_event
 from calendar_app.timeutil import utcnow
 from tests.conftest import BASE_URL
-from tests.factories import make_branch, make_event
+from tests.factories import make_branch, make_event, make_registration
 from tests.ical_checks import clear_feed_caches, parse_all, property_lines, unfolded
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -270,30 +271,46 @@ def test_head_has_the_headers_and_no_body(client, season):
     assert client.head("/branches/nowhere/calendar.ics").status_code == 404
 
 
-def test_unchanged_feed_is_answered_with_the_marker_alone(
+def test_unchanged_feed_is_answered_with_the_content_version_alone(
     client, season, count_queries, monkeypatch
 ):
-    """An unchanged feed (200 from the cached body, or 304) reads the change marker once, a
+    """An unchanged feed (200 from the cached body, or 304) reads the content version once, a
     single statement on a driver connection of its own, and sends nothing else through
-    SQLAlchemy (no ORM session, no BEGIN or ROLLBACK)."""
+    SQLAlchemy (no ORM session, no BEGIN or ROLLBACK). After a change elsewhere (a
+    registration), the feeds' change marker tells that the feed is the same, and the aggregate
+    over its events is not run again."""
     client.get("/calendar.ics")
-    reads = []
-    real_marker = feed_queries.change_marker
+    versions, markers = [], []
+    real_version, real_marker = feeds.content_version, feed_queries.change_marker
+
+    def counted_version() -> int | None:
+        versions.append(real_version())
+        return versions[-1]
 
     def counted_marker() -> tuple:
-        reads.append(real_marker())
-        return reads[-1]
+        markers.append(real_marker())
+        return markers[-1]
 
+    monkeypatch.setattr(feeds, "content_version", counted_version)
     monkeypatch.setattr(feed_queries, "change_marker", counted_marker)
     with count_queries() as counter:
         again = client.get("/calendar.ics")
     assert again.status_code == 200
-    assert (len(reads), counter.count) == (1, 0)
+    assert (len(versions), len(markers), counter.count) == (1, 0, 0)
+    etag = again.headers["ETag"]
     with count_queries() as counter:
-        response = client.get("/calendar.ics", headers={"If-None-Match": again.headers["ETag"]})
+        response = client.get("/calendar.ics", headers={"If-None-Match": etag})
     assert response.status_code == 304
-    assert (len(reads), counter.count) == (2, 0)
-    assert reads[0] == reads[1]
+    assert (len(versions), len(markers), counter.count) == (2, 0, 0)
+    assert versions[0] == versions[1]
+
+    make_registration(season["class"].id)
+    db.session.commit()
+    with count_queries() as counter:
+        response = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert (len(versions), len(markers), counter.count) == (3, 1, 0)
+    assert versions[2] == versions[1] + 1
 
 
 def test_change_marker_moves_with_a_change_and_leaves_transactions_alone(ctx, season):

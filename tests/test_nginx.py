@@ -58,6 +58,25 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"nothing listens on {port}: {log.read_text(errors='replace')}")
 
 
+def wait_for_the_app(port: int, process: subprocess.Popen, log: Path) -> None:
+    """Until the application answers on ``port``: a listening socket is not enough, as a
+    worker may still be loading the app (on a busy machine, for seconds)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text(errors="replace")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/healthz")
+            answered = connection.getresponse().status == 200
+            connection.close()
+            if answered:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"nothing answers on {port}: {log.read_text(errors='replace')}")
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
@@ -162,7 +181,7 @@ def stack(app, database_url: str, tmp_path: Path) -> Iterator[Stack]:
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for_port(app_port, gunicorn, gunicorn_log)
+        wait_for_the_app(app_port, gunicorn, gunicorn_log)
         prefix = tmp_path / "nginx"
         prefix.mkdir()
         subprocess.run(

@@ -1,8 +1,9 @@
 """iCal feeds over HTTP: all events, one branch, one event, and a visitor's registration.
 
 Every response first settles its ETag and Last-Modified, before anything is built: list feeds
-read the database's change marker (one constant-time query) and reuse the validator computed by
-the aggregate over their events while the marker stays the same; a matching conditional request
+reuse the validator computed by the aggregate over their events while the content version
+(one read by primary key) stays the same, or else while the feeds' change marker (one
+constant-time query over events, rooms and branches) does; a matching conditional request
 gets a 304 with nothing built. Otherwise the whole body is reused from a process-local cache
 while the ETag stays the same, and only rebuilt (from cached VEVENTs, see services/ical.py) when
 the data changed. Each worker process keeps its own caches.
@@ -24,6 +25,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.http import http_date, parse_date, parse_etags
 
 from ..caches import LockedCache
+from ..content_version import content_version
 from ..extensions import db
 from ..localization import current_language, localized
 from ..models import Branch, Event
@@ -53,8 +55,10 @@ body_cache: LockedCache[_Bodies] = LockedCache(LRUCache(BODY_CACHE_SIZE))
 
 
 class _Remembered(NamedTuple):
-    """A feed's validator and branch id, valid while the database's change marker stays."""
+    """A feed's validator and branch id, valid while the content version or the feeds' change
+    marker stays as it was when they were computed."""
 
+    version: int | None
     marker: tuple
     ttl: float
     found: tuple[feed_queries.Validator | None, int | None]
@@ -153,7 +157,7 @@ def _list_feed(slug: str | None) -> Response:
         return _bad_filter(error)
     base_url = current_app.config["BASE_URL"]
     horizon = current_app.config["FEED_HORIZON_DAYS"]
-    marker = feed_queries.change_marker()
+    version = content_version()
     memo_key = (
         current_app.config["SQLALCHEMY_DATABASE_URI"],
         slug,
@@ -164,12 +168,15 @@ def _list_feed(slug: str | None) -> Response:
         language,
     )
     remembered = validator_memo.get(memo_key)
-    if remembered is None or remembered.marker != marker:
-        found = feed_queries.feed_validator(slug, filters, now, base_url, language, horizon)
-        ttl = current_app.config.get("FEED_VALIDATOR_TTL", DEFAULT_VALIDATOR_TTL)
-        remembered = _Remembered(marker, ttl, found)
-        if found[0] is not None:
-            validator_memo.put(memo_key, remembered)
+    if remembered is None or version is None or remembered.version != version:
+        # Something changed (a registration, most often): the marker tells whether the feed did.
+        marker = feed_queries.change_marker()
+        if remembered is None or remembered.marker != marker:
+            found = feed_queries.feed_validator(slug, filters, now, base_url, language, horizon)
+            ttl = current_app.config.get("FEED_VALIDATOR_TTL", DEFAULT_VALIDATOR_TTL)
+            remembered = _Remembered(version, marker, ttl, found)
+            if found[0] is not None:
+                validator_memo.put(memo_key, remembered)
     validator, branch_id = remembered.found
     if validator is None:
         raise NotFound(_("No such branch."))
