@@ -7,7 +7,9 @@ changes must show at once on the pages the other one kept.
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,8 +25,10 @@ from calendar_app.content_version import content_version
 from calendar_app.extensions import db
 from calendar_app.models import Event
 from calendar_app.timeutil import utcnow
-from tests.conftest import make_test_config
+from tests.conftest import BASE_URL, make_test_config
 from tests.factories import make_event
+from tests.servers import Launch, answers_200, gunicorn_command, running
+from tests.smtp_server import free_port
 from tests.test_operations import sample
 
 TITLE = "Қуыршақ театры: шеберлік сабағы"
@@ -260,3 +264,62 @@ def test_metrics_count_the_kept_and_the_rendered_answers(app, client, event_id):
     for _ in range(3):
         client.get(f"/events/{event_id}")
     assert counts() == (kept + 2, rendered + 1)
+
+
+@pytest.mark.slow
+def test_two_gunicorn_workers_never_serve_a_seat_count_older_than_the_last_registration(
+    app, event_id, database_url, tmp_path
+):
+    """The production server with two worker processes: after each registration answered by
+    one of them, every page either of them serves shows the seats that are left."""
+    port = free_port()
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CALENDAR_INSTANCE_PATH": str(tmp_path / "gunicorn"),
+        "SECRET_KEY": "test-secret-key",
+        "BASE_URL": BASE_URL,
+        "DEFAULT_LOCALE": "en",
+        "RATELIMIT_ENABLED": "false",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),  # one count for both workers
+    }
+    server = Launch(
+        gunicorn_command(port, 2),
+        env,
+        tmp_path / "gunicorn.log",
+        lambda _server: answers_200(port, f"/events/{event_id}"),
+    )
+
+    def get(path: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", path)  # a connection each: either worker may answer
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def shown_seats() -> set[int]:
+        answers = [get(f"/events/{event_id}") for _ in range(12)]
+        assert {status for status, _ in answers} == {200}
+        return {int(re.search(r"(\d+) seats? left", body)[1]) for _, body in answers}
+
+    with running(server):
+        assert shown_seats() == {12}
+        for taken in range(1, 5):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request(
+                "POST",
+                f"/api/v1/events/{event_id}/registrations",
+                body=json.dumps({"name": "Visitor", "email": f"v{taken}@example.kz", "seats": 1}),
+                headers={"Content-Type": "application/json"},
+            )
+            assert connection.getresponse().status == 201
+            connection.close()
+            assert shown_seats() == {12 - taken}
+        _, scrape = get("/metrics")
+    name, endpoint = "calendar_page_cache_answers_total", "public.event_detail"
+    assert sample(scrape, name, endpoint=endpoint, outcome="kept") > 0
+    assert sample(scrape, name, endpoint=endpoint, outcome="rendered") >= 5
