@@ -1,4 +1,5 @@
-"""On a 390×844 phone, with and without JavaScript: the list shows its first event in the first
+"""On a 390×844 phone, with and without JavaScript: the four sections of the site fit on one line
+in every language, the list shows its first event in the first
 screen, the filters open from one button, and an event page's register button is in the first
 screen and leads to the form. axe finds nothing on these pages in any language."""
 
@@ -70,6 +71,19 @@ def test_the_first_event_card_is_in_the_first_screen(request, phone, live_server
         box = current.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert phone.locator(".event-card").count() >= 1
+
+
+def test_the_sections_fit_on_one_line_in_every_language(phone, live_server):
+    for language in ("kk", "ru", "en"):
+        phone.goto(f"{live_server}/news?lang={language}")
+        tops = (
+            phone.locator("header nav[aria-label] >> nth=0")
+            .locator("li")
+            .evaluate_all(
+                "items => items.map(item => Math.round(item.getBoundingClientRect().top))"
+            )
+        )
+        assert len(tops) == 4 and len(set(tops)) == 1, (language, tops)
 
 
 def test_refused_filters_keep_the_form_open(phone, live_server, open_event_id):
