@@ -1,7 +1,7 @@
-"""On a 390×844 phone, with and without JavaScript: the four sections of the site fit on one line
-in every language, the list shows its first event in the first
-screen, the filters open from one button, and an event page's register button is in the first
-screen and leads to the form. axe finds nothing on these pages in any language."""
+"""On a 390×844 phone, with and without JavaScript: the four sections of the site fit on one
+line in every language, the list shows its first event in the first screen, the filters open
+from one button, and an event page's register button is in the first screen and leads to the
+form. axe finds nothing on these pages in any language."""
 
 from __future__ import annotations
 
