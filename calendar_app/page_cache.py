@@ -46,6 +46,7 @@ from .timeutil import utcnow
 HARMLESS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
 CSRF_FIELD = "csrf_token"
 _PLACEHOLDER = "\x00form-token\x00"
+_PLACEHOLDER_BYTES = _PLACEHOLDER.encode()
 # The view's own headers are kept with its body (the pipeline adds the others every time).
 _RECOMPUTED_HEADERS = frozenset({"content-length"})
 
@@ -54,11 +55,12 @@ _RECOMPUTED_HEADERS = frozenset({"content-length"})
 class KeptAnswer:
     version: int
     second: int
-    body: str
+    body: bytes
     headers: tuple[tuple[str, str], ...]
     has_form_token: bool
 
     def __len__(self) -> int:
+        """Roughly the bytes it holds: the body and a little for the rest."""
         return len(self.body) + 256
 
 
@@ -67,6 +69,7 @@ class KeptPages:
     were served from them (``served``) and how many had to be rendered (``rendered``)."""
 
     def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
         self._answers: LockedCache[KeptAnswer] = LockedCache(
             LRUCache(maxsize=limit_bytes, getsizeof=len)
         )
@@ -85,7 +88,8 @@ class KeptPages:
         return None
 
     def keep(self, key: tuple, answer: KeptAnswer) -> None:
-        self._answers.put(key, answer)
+        if len(answer) <= self.limit_bytes:  # a page larger than the whole store is not kept
+            self._answers.put(key, answer)
 
     @property
     def size(self) -> int:
@@ -110,7 +114,7 @@ def _visitor_is_anonymous() -> bool:
 def _answer(kept: KeptAnswer) -> Response:
     body = kept.body
     if kept.has_form_token:
-        body = body.replace(_PLACEHOLDER, generate_csrf())
+        body = body.replace(_PLACEHOLDER_BYTES, generate_csrf().encode())
     return current_app.response_class(body, headers=kept.headers)
 
 
@@ -149,8 +153,8 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
             g.pop(CSRF_FIELD, None)
         if response.direct_passthrough or response.is_streamed:
             return response
-        body = response.get_data(as_text=True)
-        has_form_token = _PLACEHOLDER in body
+        body = response.get_data()
+        has_form_token = _PLACEHOLDER_BYTES in body
         if (
             response.status_code == 200
             and not session.modified
@@ -164,7 +168,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
             kept = KeptAnswer(version, second, body, headers, has_form_token)
             store.keep(key, kept)
         if has_form_token:
-            response.set_data(body.replace(_PLACEHOLDER, generate_csrf()))
+            response.set_data(body.replace(_PLACEHOLDER_BYTES, generate_csrf().encode()))
         return response
 
     return wrapper

@@ -323,3 +323,11 @@ def test_two_gunicorn_workers_never_serve_a_seat_count_older_than_the_last_regis
     name, endpoint = "calendar_page_cache_answers_total", "public.event_detail"
     assert sample(scrape, name, endpoint=endpoint, outcome="kept") > 0
     assert sample(scrape, name, endpoint=endpoint, outcome="rendered") >= 5
+
+
+@pytest.mark.parametrize("app_config", [{"PAGE_CACHE_BYTES": 2000}])
+def test_a_page_larger_than_the_whole_store_is_served_not_kept(app, client, event_id):
+    for _ in range(2):
+        response = client.get(f"/events/{event_id}")
+        assert response.status_code == 200 and TITLE in response.get_data(as_text=True)
+    assert hits(app) == 0 and app.extensions["page_cache"].size == 0
