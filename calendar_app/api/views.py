@@ -171,7 +171,10 @@ def register_from_body(register: Callable[..., RegistrationResult], target_id: i
             source=SOURCE_API,
             now=utcnow(),
         )
-    return registration_created(result)
+        # Answered from the rows as they are before the commit, which expires them: read
+        # after it, they would be loaded again in a transaction of their own.
+        response = registration_created(result)
+    return response
 
 
 def registration_created(result: RegistrationResult) -> Response:

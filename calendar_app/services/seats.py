@@ -20,6 +20,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Event, Registration
@@ -97,10 +98,14 @@ def lock_event(event_id: int) -> Event:
     """Load an event and lock its row (PostgreSQL) before counting seats or changing it.
 
     On SQLite the writing transaction began with ``BEGIN IMMEDIATE`` and holds the write lock.
+    Its branch and room come in the same statement (the mails about it name both), unlocked.
     """
     event = (
         db.session.execute(
-            select(Event).where(Event.id == event_id).with_for_update()
+            select(Event)
+            .options(joinedload(Event.branch), joinedload(Event.venue))
+            .where(Event.id == event_id)
+            .with_for_update(of=Event)
         ).scalar_one_or_none()
         if is_database_id(event_id)
         else None
