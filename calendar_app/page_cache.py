@@ -8,7 +8,9 @@ A kept answer is used again only when all of these still hold:
   process;
 - the clock is in the same whole second, so nothing that depends on the time (a registration
   window opening, an event starting, "today") can be more than a second late; the moments
-  staff set are whole minutes, so a page rendered just before one is never used after it;
+  staff set are whole minutes, so a page rendered just before one is never used after it. This
+  also bounds what a change made outside the application (by hand in psql, a restored backup),
+  which moves no version, can leave behind: a page kept in the second before it;
 - the request asks the same thing: the same endpoint, path, query string, host and the
   language the page is shown in;
 - the visitor carries nothing the page would show: no staff login, no flashed message, no
