@@ -70,7 +70,7 @@ def watch_engine(engine: Engine) -> None:
 def content_version() -> int | None:
     """The committed content version, read outside any transaction of the request; None if
     its row is missing (nothing can then be known to be unchanged)."""
-    from .database import read_committed_row
+    from .committed_reads import read_committed_row
 
     row = read_committed_row(_READ)
     return None if row is None else row[0]

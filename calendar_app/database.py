@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -115,56 +114,6 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
         watch_engine(db.engine)
-
-
-def read_committed_row(sql: str) -> tuple | None:
-    """The one row of a read-only statement (None for none), as the driver gives it, from
-    committed data.
-
-    It runs on a driver connection of its own in autocommit: no ORM session and no BEGIN or
-    ROLLBACK around a single read that a request asks before anything else (the feeds' change
-    marker, the content version of the page cache). On PostgreSQL the connection comes from a
-    small pool without the pre-ping, so the read is one round trip instead of two; a
-    connection found broken (a restarted server) is replaced and the read tried once more.
-    """
-    from .extensions import db
-
-    engine = db.engine
-    if engine.dialect.name == "postgresql":
-        engine = _reader_engine(engine)
-    dbapi = engine.dialect.loaded_dbapi
-    for attempt in range(2):
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(sql)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-            return None if row is None else tuple(row)
-        except (dbapi.OperationalError, dbapi.InterfaceError):
-            connection.invalidate()
-            if attempt:
-                raise
-        finally:
-            connection.close()
-    return None
-
-
-_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-
-
-def _reader_engine(engine: Engine) -> Engine:
-    """The autocommit pool without pre-ping beside ``engine``, disposed with it."""
-    reader = _readers.get(engine)
-    if reader is None:
-        reader = create_engine(
-            engine.url, pool_size=1, max_overflow=8, isolation_level="AUTOCOMMIT"
-        )
-        _readers[engine] = reader
-        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
-    return reader
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
-from ..database import read_committed_row
+from ..committed_reads import read_committed_row
 from ..extensions import db
 from ..models import Branch, Event, Venue
 from ..timeutil import as_utc
