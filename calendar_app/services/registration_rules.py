@@ -7,13 +7,14 @@ neither changes seats through anything but these two modules.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -69,18 +70,25 @@ def duplicate_conflict() -> Conflict:
     return Conflict(_("This e-mail address is already registered for this event."), field="email")
 
 
+@functools.cache
+def _active_registration_of_address() -> Select:
+    return (
+        select(Registration.id)
+        .where(
+            Registration.event_id.in_(bindparam("ids", expanding=True)),
+            Registration.email_normalized == bindparam("key"),
+            Registration.status != STATUS_CANCELLED,
+        )
+        .limit(1)
+    )
+
+
 def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> None:
     """One active registration per address and event (the database enforces it too)."""
     if email_key is None:
         return
     found = db.session.execute(
-        select(Registration.id)
-        .where(
-            Registration.event_id.in_(list(event_ids)),
-            Registration.email_normalized == email_key,
-            Registration.status != STATUS_CANCELLED,
-        )
-        .limit(1)
+        _active_registration_of_address(), {"ids": list(event_ids), "key": email_key}
     ).first()
     if found is not None:
         raise duplicate_conflict()

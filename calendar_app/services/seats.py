@@ -14,12 +14,13 @@ waitlist only, only a few left, plenty. "Only a few" is at most ``FEW_SEATS`` se
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -94,6 +95,16 @@ class SeatCount:
         return min(100, round(100 * self.confirmed / self.capacity))
 
 
+@functools.cache
+def _lock_event_statement() -> Select:
+    return (
+        select(Event)
+        .options(joinedload(Event.branch), joinedload(Event.venue))
+        .where(Event.id == bindparam("event_id"))
+        .with_for_update(of=Event)
+    )
+
+
 def lock_event(event_id: int) -> Event:
     """Load an event and lock its row (PostgreSQL) before counting seats or changing it.
 
@@ -101,12 +112,7 @@ def lock_event(event_id: int) -> Event:
     Its branch and room come in the same statement (the mails about it name both), unlocked.
     """
     event = (
-        db.session.execute(
-            select(Event)
-            .options(joinedload(Event.branch), joinedload(Event.venue))
-            .where(Event.id == event_id)
-            .with_for_update(of=Event)
-        ).scalar_one_or_none()
+        db.session.execute(_lock_event_statement(), {"event_id": event_id}).scalar_one_or_none()
         if is_database_id(event_id)
         else None
     )
@@ -131,11 +137,10 @@ def _sum_seats(condition: object) -> object:
     return func.coalesce(func.sum(case((condition, Registration.seats), else_=0)), 0)
 
 
-def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
-    """A SeatCount for every existing event of ``event_ids``, in one grouped query."""
-    ids = sorted(set(event_ids))
-    if not ids:
-        return {}
+@functools.cache
+def _seat_counts_statement() -> Select:
+    """The grouped query of ``seat_counts``, built once: a registration asks for it under the
+    event's lock, and building it each time cost as much as running it."""
     confirmed = Registration.status == STATUS_CONFIRMED
     waiting = Registration.status == STATUS_WAITLISTED
     joined_waitlist = or_(
@@ -143,7 +148,7 @@ def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
         and_(confirmed, Registration.confirmed_at > Registration.created_at),
         and_(Registration.status == STATUS_CANCELLED, Registration.confirmed_at.is_(None)),
     )
-    rows = db.session.execute(
+    return (
         select(
             Event.id,
             Event.capacity,
@@ -161,9 +166,17 @@ def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
             ),
         )
         .outerjoin(Registration, Registration.event_id == Event.id)
-        .where(Event.id.in_(ids))
+        .where(Event.id.in_(bindparam("ids", expanding=True)))
         .group_by(Event.id, Event.capacity)
-    ).all()
+    )
+
+
+def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
+    """A SeatCount for every existing event of ``event_ids``, in one grouped query."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(_seat_counts_statement(), {"ids": ids}).all()
     return {row[0]: SeatCount(*(int(value) for value in row[1:])) for row in rows}
 
 
