@@ -73,8 +73,28 @@ class EventFilters:
         return any(asdict(self).values())
 
 
+class PageNumbers:
+    """Where one page of a list stands, for the dataclasses that hold ``page`` and ``pages``."""
+
+    page: int
+    pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` items fill, ``per_page`` to a page (an empty list has one)."""
+    return max(1, math.ceil(total / per_page))
+
+
 @dataclass
-class EventPage:
+class EventPage(PageNumbers):
     items: list[Availability]
     total: int
     page: int
@@ -84,14 +104,6 @@ class EventPage:
     more_dates: dict[int, int] = field(
         default_factory=dict
     )  # event id -> later dates of its series
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def catalog_zone() -> str:
@@ -280,7 +292,7 @@ def list_events(
         items=availabilities(events, now),
         total=total,
         page=page,
-        pages=max(1, math.ceil(total / per_page)),
+        pages=page_count(total, per_page),
         per_page=per_page,
         filters=filters,
         more_dates=more,

@@ -14,7 +14,6 @@ in it, else in the original: the event's language, or the first language that ha
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,20 +56,12 @@ class NewsItem:
 
 
 @dataclass(frozen=True)
-class NewsPage:
+class NewsPage(catalog.PageNumbers):
     items: list[NewsItem]
     total: int
     page: int
     pages: int
     branch: Branch | None = None
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _texts(report: Report) -> dict[str, str]:
@@ -208,7 +199,7 @@ def news_page(
         items=_items(reports, language),
         total=total,
         page=page,
-        pages=max(1, math.ceil(total / per_page)),
+        pages=catalog.page_count(total, per_page),
         branch=branch,
     )
 
