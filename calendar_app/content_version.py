@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from .committed_reads import read_committed_row
+
 # Tables that no public page or API answer shows: writing them leaves the pages as they are.
 UNSEEN_TABLES = frozenset(
     {"outbox_messages", "staff_users", "staff_branches", "api_tokens", "content_version"}
@@ -70,7 +72,5 @@ def watch_engine(engine: Engine) -> None:
 def content_version() -> int | None:
     """The committed content version, read outside any transaction of the request; None if
     its row is missing (nothing can then be known to be unchanged)."""
-    from .committed_reads import read_committed_row
-
     row = read_committed_row(_READ)
     return None if row is None else row[0]
