@@ -10,13 +10,25 @@ from icalendar import Calendar
 
 from calendar_app.extensions import db
 from calendar_app.services import series
+from calendar_app.services.closures import public_holiday
 from calendar_app.timeutil import local_to_utc
 from tests.factories import make_branch, make_event, make_venue
 from tests.ical_checks import parse_all
 from tests.test_series import data
 
-# The pages and the API run on the real clock: the series lie ahead of it.
-FIRST = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+
+def _first_day_clear_of_holidays() -> datetime:
+    """About a month ahead (the pages and the API run on the real clock), on a day whose next
+    five weeks meet no public holiday: the weekly series skips those, and the tests count its
+    dates (a month after 28 November 2026, the second week fell on 4 January 2027, observed
+    for New Year's Day)."""
+    first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    while any(public_holiday((first + timedelta(weeks=week)).date()) for week in range(5)):
+        first += timedelta(days=1)
+    return first
+
+
+FIRST = _first_day_clear_of_holidays()
 
 
 def first_local(hour: int = 11) -> datetime:
