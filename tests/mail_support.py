@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from calendar_app.models import Event, Registration
-from calendar_app.security import generate_token
+from calendar_app.extensions import db
+from calendar_app.models import Event, OutboxMessage, Registration
+from calendar_app.services.mail import render_outbox_row
+from calendar_app.services.registration_rules import issue_token
 from tests import factories
 from tests.factories import make_branch, make_event, make_venue
 from tests.smtp_server import SMTPServer
@@ -39,9 +42,9 @@ def make_registration(
     status: str = "confirmed",
     language: str = "kk",
 ) -> tuple[Registration, str]:
-    """A registration with a Kazakh name and its manage token (mail tests need both)."""
+    """A registration with a Kazakh name and its manage token (mail tests need both), the token
+    issued as the service issues it, so that a mail rendered later can carry it again."""
     number = next(_numbers)
-    token = generate_token()
     registration = factories.make_registration(
         event.id,
         name,
@@ -49,8 +52,9 @@ def make_registration(
         status=status,
         email=email if email is not None else f"visitor{number}@example.kz",
         language=language,
-        token=token,
     )
+    token = issue_token(registration)
+    db.session.flush()
     return registration, token
 
 
@@ -79,3 +83,12 @@ def smtp_config(server: SMTPServer) -> dict:
         "MAIL_PORT": server.port,
         "OUTBOX_RETRY_DELAYS": "30,120,600",
     }
+
+
+def rendered(messages: Iterable[OutboxMessage]) -> list[OutboxMessage]:
+    """Outbox rows as the worker sends them: each one not rendered yet is rendered now."""
+    messages = list(messages)
+    for message in messages:
+        if message.rendered_at is None:
+            render_outbox_row(message, message.created_at)
+    return messages

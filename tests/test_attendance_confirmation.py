@@ -17,7 +17,7 @@ from calendar_app.services.errors import Conflict
 from calendar_app.services.reminders import queue_reminders
 from calendar_app.timeutil import utcnow
 from tests.factories import NOW, make_event
-from tests.mail_support import KAZAKH_TITLE, kazakh_event, make_registration
+from tests.mail_support import KAZAKH_TITLE, kazakh_event, make_registration, rendered
 from tests.staff_api_support import bearer, build_world
 from tests.staff_support import log_in
 
@@ -29,7 +29,7 @@ DEADLINE = NOW + 24 * HOUR
 
 def mails(kind: str) -> list[OutboxMessage]:
     query = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
-    return list(db.session.execute(query).scalars())
+    return rendered(list(db.session.execute(query).scalars()))
 
 
 def run(now: datetime, within: timedelta = 24 * HOUR) -> tuple[int, list[Registration]]:

@@ -18,6 +18,7 @@ from calendar_app.timeutil import utcnow
 from tests.conftest import BASE_URL
 from tests.factories import make_branch, make_event, make_registration
 from tests.ical_checks import clear_feed_caches, parse_all, property_lines
+from tests.mail_support import rendered
 from tests.strict_parsers import strict_check
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -96,13 +97,19 @@ def test_an_event_before_the_2024_change_reads_right_everywhere(ctx):
 
 
 def mails_of(registration_id: int) -> list[OutboxMessage]:
-    return list(
+    return rendered(
         db.session.execute(
             db.select(OutboxMessage)
             .where(OutboxMessage.registration_id == registration_id)
             .order_by(OutboxMessage.id)
         ).scalars()
     )
+
+
+def worker_takes_the_outbox() -> None:
+    """What the outbox worker does a moment after a commit: render the mail written so far."""
+    rendered(db.session.execute(db.select(OutboxMessage)).scalars())
+    db.session.commit()
 
 
 def calendar_part(message: OutboxMessage) -> tuple[str, dict]:
@@ -121,6 +128,7 @@ def test_cancelling_a_registration_sends_a_cancel_of_the_same_entry(ctx):
     first = register(event, "one@example.kz")
     waiting = register(event, "two@example.kz")
     db.session.commit()
+    worker_takes_the_outbox()
     regs.cancel(waiting.registration, utcnow())  # a waitlist place given up
     regs.cancel(first.registration, utcnow())
     again = register(event, "one@example.kz")
@@ -157,6 +165,7 @@ def test_cancelled_or_moved_event_updates_the_entry_in_the_mail(ctx):
     dropped = make_event(branch, starts_at=utcnow() + timedelta(days=4))
     on_moved, on_dropped = register(moved, "a@example.kz"), register(dropped, "b@example.kz")
     db.session.commit()
+    worker_takes_the_outbox()
     values = {f.name: getattr(moved, f.name) for f in fields(EventData)}
     values["starts_at"] = moved.starts_at + timedelta(days=1)
     values["ends_at"] = moved.ends_at + timedelta(days=1)

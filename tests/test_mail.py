@@ -54,7 +54,7 @@ def statuses() -> Counter:
 def test_each_kind_arrives_in_kazakh_with_local_time_address_and_links(ctx, smtp, kind):
     event = kazakh_event()
     registration, token = make_registration(event, language="kk")
-    message = mail.enqueue(kind, registration, NOW, token=token)
+    message = mail.enqueue(kind, registration, NOW)
     db.session.commit()
 
     report = deliver(Clock(NOW))
@@ -154,7 +154,7 @@ def test_a_rolled_back_change_sends_nothing(ctx, smtp):
     event = kazakh_event()
     db.session.commit()
     registration, token = make_registration(event)
-    mail.enqueue(mail.REGISTERED, registration, NOW, token=token)
+    mail.enqueue(mail.REGISTERED, registration, NOW)
     db.session.rollback()
 
     report = deliver(Clock(NOW))
@@ -261,6 +261,115 @@ def test_a_permanent_rejection_fails_that_message_only_and_at_once(ctx, smtp):
     assert row.status == OUTBOX_FAILED and row.attempts == 1
     assert "550" in row.last_error and "mailbox unavailable" in row.last_error
     assert sorted(r.rcpt_tos[0] for r in smtp.received) == sorted([before.email, after.email])
+
+
+# Rendered by the worker ------------------------------------------------------------------------
+
+
+def test_a_row_is_written_bare_and_rendered_once_by_the_first_attempt(ctx, smtp):
+    event = kazakh_event()
+    registration, token = make_registration(event)
+    message = mail.enqueue(mail.REGISTERED, registration, NOW)
+    db.session.commit()
+    row = db.session.get(OutboxMessage, message.id)
+    assert (row.rendered_at, row.subject, row.body_text, row.ics_attachment) == (None, "", "", None)
+    db.session.commit()
+    clock = Clock(NOW)
+
+    smtp.handler.refuse_next = 1
+    assert deliver(clock).retrying == [message.id]
+    row = db.session.get(OutboxMessage, message.id)
+    assert row.rendered_at == NOW and row.subject == f"Орындарыңыз расталды: {KAZAKH_TITLE}"
+    assert f"{BASE_URL}/r/{token}" in row.body_text and "METHOD:PUBLISH" in row.ics_attachment
+    first_text = row.body_text
+    db.session.commit()
+    event.translations = {"kk": {"title": "Жаңа атау"}}  # changed after the first attempt
+    event.title = "Жаңа атау"
+    db.session.commit()
+    clock.advance(30)
+
+    assert deliver(clock).sent == [message.id]
+    [received] = smtp.received
+    assert KAZAKH_TITLE in received.message["Subject"]  # the retry sends what was rendered
+    sent_text = received.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert sent_text.strip() == first_text.replace("\r\n", "\n").strip()
+    assert db.session.get(OutboxMessage, message.id).rendered_at == NOW
+
+
+def test_the_mail_shows_the_event_as_it_is_when_the_worker_takes_it(ctx, smtp):
+    event = kazakh_event()
+    registration, _token = make_registration(event)
+    mail.enqueue(mail.REGISTERED, registration, NOW)
+    db.session.commit()
+    event.starts_at += timedelta(hours=1)  # moved before the worker came round
+    event.ends_at += timedelta(hours=1)
+    db.session.commit()
+
+    deliver(Clock(NOW))
+
+    [received] = smtp.received
+    text = received.message.get_body(("plain",)).get_content()
+    assert "19:00" in text and "18:00" not in text
+
+
+def test_a_confirmation_rendered_after_the_party_cancelled_holds_no_entry_nor_door_code(ctx, smtp):
+    event = kazakh_event()
+    registration, token = make_registration(event)
+    mail.enqueue(mail.REGISTERED, registration, NOW)
+    registration.status = "cancelled"
+    mail.enqueue(mail.CANCELLED_BY_VISITOR, registration, NOW)
+    db.session.commit()
+
+    deliver(Clock(NOW))
+
+    confirmation, cancellation = (item.message for item in smtp.received)
+    assert [part.get_content_type() for part in confirmation.walk() if part.is_attachment()] == []
+    assert not any(part.get_content_type() == "image/png" for part in confirmation.walk())
+    [ics] = cancellation.iter_attachments()
+    assert b"METHOD:CANCEL" in ics.get_payload(decode=True)
+    assert f"{BASE_URL}/r/{token}" in confirmation.get_body(("plain",)).get_content()
+
+
+def test_a_row_whose_registration_is_gone_fails_alone_and_at_once(ctx, smtp):
+    event = kazakh_event()
+    orphan, _token = make_registration(event)
+    kept, _token = make_registration(event)
+    lost = mail.enqueue(mail.REGISTERED, orphan, NOW)
+    sent = mail.enqueue(mail.REGISTERED, kept, NOW)
+    lost.registration_id = None
+    db.session.commit()
+
+    report = deliver(Clock(NOW))
+
+    assert report.failed == [lost.id] and report.sent == [sent.id]
+    row = db.session.get(OutboxMessage, lost.id)
+    assert row.status == OUTBOX_FAILED and "no longer exists" in row.last_error
+    assert [item.rcpt_tos for item in smtp.received] == [[kept.email]]
+
+
+def test_a_rendering_error_is_retried_like_a_refusal(ctx, smtp, monkeypatch):
+    event = kazakh_event()
+    registration, _token = make_registration(event)
+    message = mail.enqueue(mail.WAITLISTED, registration, NOW)
+    db.session.commit()
+    real_render = mail.render_mail
+    failures = iter([RuntimeError("template broke")])
+
+    def render_once_broken(*args, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(mail, "render_mail", render_once_broken)
+    clock = Clock(NOW)
+    assert deliver(clock).retrying == [message.id]
+    row = db.session.get(OutboxMessage, message.id)
+    assert row.rendered_at is None and "template broke" in row.last_error
+    db.session.commit()
+    clock.advance(30)
+    assert deliver(clock).sent == [message.id]
+    assert KAZAKH_TITLE in smtp.received[0].message["Subject"]
 
 
 # Crashes and several workers ------------------------------------------------------------------
@@ -464,7 +573,7 @@ def test_without_a_mail_server_mail_is_written_as_eml_files(app, ctx, smtp):
     app.config["MAIL_SERVER"] = ""
     event = kazakh_event()
     registration, token = make_registration(event)
-    message = mail.enqueue(mail.REGISTERED, registration, NOW, token=token)
+    message = mail.enqueue(mail.REGISTERED, registration, NOW)
     db.session.commit()
 
     result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])

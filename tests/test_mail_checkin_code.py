@@ -18,6 +18,7 @@ from calendar_app.services.mail_message import build_message
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event
+from tests.mail_support import rendered
 from tests.staff_support import log_in, make_staff
 
 SENDER = "Library events <no-reply@events.example.kz>"
@@ -50,7 +51,7 @@ def sent_mail(app, address: str, kind: str):
                 OutboxMessage.to_address == address, OutboxMessage.kind == kind
             )
         ).scalar_one()
-        raw = build_message(row, SENDER).as_bytes()
+        raw = build_message(rendered([row])[0], SENDER).as_bytes()
     return message_from_bytes(raw, policy=policy.default)
 
 

@@ -14,6 +14,7 @@ from calendar_app.services import no_shows, registrations
 from calendar_app.services.personal_data import purge_personal_data
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event, make_registration
+from tests.mail_support import rendered
 from tests.staff_support import log_in, make_staff
 
 DAY = timedelta(days=1)
@@ -97,7 +98,7 @@ def api_register(client, event_id: int, email: str, language: str = "en"):
 
 
 def mails_to(address: str, kind: str) -> list[OutboxMessage]:
-    return list(
+    return rendered(
         db.session.execute(
             select(OutboxMessage)
             .where(OutboxMessage.to_address == address, OutboxMessage.kind == kind)

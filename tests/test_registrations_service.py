@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from calendar_app.database import unit_of_work
 from calendar_app.extensions import db
 from calendar_app.models import Registration
 from calendar_app.security import hash_token
@@ -180,14 +181,15 @@ def test_one_active_registration_per_address_case_insensitive(ctx):
     assert sign_up(other, email="mama@example.kz").status == "confirmed"
 
 
-def test_the_database_refuses_a_duplicate_and_the_session_stays_usable(ctx, monkeypatch):
+def test_the_database_refuses_a_duplicate_that_slips_past_the_check(ctx, monkeypatch):
     event = make_event(capacity=10)
     sign_up(event, email="dup@example.kz")
     db.session.commit()
-    monkeypatch.setattr(regs, "check_address_is_new", lambda *args: None)
-    with pytest.raises(Conflict, match="already registered"):
+    monkeypatch.setattr(regs, "address_is_taken", lambda *args: False)  # as if read in a race
+    with pytest.raises(Conflict, match="already registered"), unit_of_work():
         sign_up(event, email="Dup@example.kz")
-    # The savepoint was rolled back, not the transaction: the session still works.
+    # The refusal rolled the whole change back, and the next registration goes through.
+    assert registration_count() == 1
     assert sign_up(event, email="next@example.kz").status == "confirmed"
     db.session.commit()
     assert registration_count() == 2

@@ -14,7 +14,14 @@ from calendar_app.services import mail, outbox_worker
 from calendar_app.services.events import cancel_event
 from calendar_app.services.reminders import queue_reminders
 from tests.factories import NOW, make_event
-from tests.mail_support import KAZAKH_TITLE, Clock, kazakh_event, make_registration, smtp_config
+from tests.mail_support import (
+    KAZAKH_TITLE,
+    Clock,
+    kazakh_event,
+    make_registration,
+    rendered,
+    smtp_config,
+)
 from tests.smtp_server import SMTPServer, running_smtp_server
 
 DAY = timedelta(hours=24)
@@ -32,10 +39,12 @@ def app_config(smtp: SMTPServer) -> dict:
 
 
 def reminders() -> list[OutboxMessage]:
-    return list(
-        db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == mail.REMINDER))
-        .scalars()
-        .all()
+    return rendered(
+        list(
+            db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == mail.REMINDER))
+            .scalars()
+            .all()
+        )
     )
 
 

@@ -18,6 +18,7 @@ from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.seats import seat_count
 from calendar_app.timeutil import to_local, utcnow
 from tests.factories import make_branch, make_event, make_registration, make_venue
+from tests.mail_support import rendered
 from tests.staff_support import door_counts, log_in, make_staff
 
 
@@ -324,7 +325,7 @@ def test_raising_capacity_in_the_form_promotes_the_waitlist(app, client, door):
 def test_cancelling_from_the_staff_side_tells_every_registrant_by_mail(app, client, door):
     assert client.post(f"/staff/events/{door['event']}/cancel").status_code == 302
     with app.app_context():
-        messages = (
+        messages = rendered(
             db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "event_cancelled"))
             .scalars()
             .all()

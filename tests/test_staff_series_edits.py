@@ -15,6 +15,7 @@ from calendar_app.services.events import EventData
 from calendar_app.services.series import create_series
 from calendar_app.timeutil import local_to_utc, to_local, utcnow
 from tests.factories import make_branch, make_event, make_registration, make_venue
+from tests.mail_support import rendered
 from tests.staff_support import log_in, make_staff
 
 ZONE = "Asia/Almaty"
@@ -88,9 +89,13 @@ def local_times(event: Event) -> tuple[time, time]:
 
 def moved_mails() -> dict[int, str]:
     """The calendar file of each "event changed" mail, by event."""
-    rows = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.kind == "event_moved")
-    ).scalars()
+    rows = rendered(
+        list(
+            db.session.execute(
+                select(OutboxMessage).where(OutboxMessage.kind == "event_moved")
+            ).scalars()
+        )
+    )
     return {row.event_id: row.ics_attachment for row in rows}
 
 

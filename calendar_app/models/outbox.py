@@ -1,4 +1,9 @@
-"""Outgoing mail, written in the same transaction as the change that caused it."""
+"""Outgoing mail, written in the same transaction as the change that caused it.
+
+A new row says what is to be said to whom (``kind``, ``registration_id``, ``language``); the
+outbox worker renders its subject, bodies, calendar part and check-in link when it first takes
+it (``rendered_at``), and every later attempt sends exactly that.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

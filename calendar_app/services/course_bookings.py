@@ -139,7 +139,7 @@ def book_course(
     db.session.flush()
     if notify:
         kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
-        mail.enqueue(kind, rows[0], now, token=token)
+        mail.enqueue(kind, rows[0], now)
     return RegistrationResult(
         registration=rows[0],
         token=token,

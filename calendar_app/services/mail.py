@@ -1,9 +1,13 @@
-"""Outgoing mail, the request side: render a mail and write it to the outbox.
+"""Outgoing mail: what is to be said (written to the outbox) and how it reads (rendered later).
 
-A mail is rendered when the change that causes it happens (in the visitor's language, with the
-event as it is at that moment) and written as an ``OutboxMessage`` row in the caller's
-transaction (flushed, never committed here), so a rolled-back change sends nothing and a
-committed one is never lost. Nothing is sent inside a web request: ``outbox_worker`` delivers.
+``enqueue`` writes an ``OutboxMessage`` row in the caller's transaction (flushed, never committed
+here) that says which mail goes to whom: its kind, its registration and its language. So a
+rolled-back change sends nothing and a committed one is never lost, and the change itself (a
+registration during an opening rush above all) holds its locks only for that one small row.
+``render_outbox_row`` turns the row into the mail itself, in the visitor's language, from the
+registration and the event as they are then: the outbox worker does it when it first takes the
+row, normally a moment after the commit, and stores the result, so every retry sends the same
+mail. Nothing is rendered or sent inside a web request: ``outbox_worker`` delivers.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from ..vocabulary import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGES
 from . import no_shows
 from .ical import Labels
 from .ical_registration import CANCEL, PUBLISH, build_registration_calendar
-from .mail_message import CHECKIN_CID, clean_header_text
+from .mail_message import CHECKIN_CID, PermanentFailure, clean_header_text
 from .registration_rules import checkin_code_for, readable_code
 
 log = logging.getLogger(__name__)
@@ -211,15 +215,13 @@ def enqueue(
     registration: Registration,
     now: datetime,
     *,
-    token: str | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
     """Add a mail about ``registration`` to the outbox, in the caller's transaction.
 
     Returns None when there is nobody to write to (a walk-in without an address) or when a mail
-    with the same ``dedupe_key`` exists already. ``token`` (the manage token, given when the
-    registration is made, else computed again where it can be) puts the manage link into the
-    mail. Mails of ICS_KINDS carry the registration's calendar entry as event.ics.
+    with the same ``dedupe_key`` exists already. The row is rendered later
+    (``render_outbox_row``).
     """
     if kind not in SUBJECTS:
         raise ValueError(f"unknown mail kind: {kind!r}")
@@ -232,24 +234,16 @@ def enqueue(
         ).first()
     ):
         return None
-    language = mail_language(registration.language)
-    token = token or recover_manage_token(registration)
-    with force_locale(language):
-        rendered = render_mail(kind, registration, language, token)
-        method = calendar_method(kind, registration)
-        invitation = _invitation_or_none(registration, language, method) if method else None
     message = OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key,
         message_id=new_message_id(),
         to_address=registration.email,
         to_name=clean_header_text(registration.name, 200),
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        ics_attachment=invitation,
-        checkin_url=checkin_url(kind, registration, token),
-        language=language,
+        subject="",
+        body_text="",
+        body_html="",
+        language=mail_language(registration.language),
         registration_id=registration.id,
         event_id=registration.event_id,
         status=OUTBOX_PENDING,
@@ -260,6 +254,38 @@ def enqueue(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+class RegistrationGone(PermanentFailure):
+    """An outbox row's registration no longer exists, so its mail cannot be written."""
+
+
+def render_outbox_row(message: OutboxMessage, now: datetime) -> None:
+    """Write the mail an outbox row stands for into it: subject, text and HTML, the calendar
+    part of ICS_KINDS, and the door check-in link of CHECKIN_KINDS while the party is seated.
+
+    The registration and its event are read as they are now; the manage link carries the
+    registration's own token, computed again from the row.
+    """
+    registration = (
+        db.session.get(Registration, message.registration_id)
+        if message.registration_id is not None
+        else None
+    )
+    if registration is None:
+        raise RegistrationGone(f"registration {message.registration_id} no longer exists")
+    language = mail_language(message.language)
+    token = recover_manage_token(registration)
+    with force_locale(language):
+        rendered = render_mail(message.kind, registration, language, token)
+        method = calendar_method(message.kind, registration)
+        invitation = _invitation_or_none(registration, language, method) if method else None
+    message.subject = rendered.subject
+    message.body_text = rendered.text
+    message.body_html = rendered.html
+    message.ics_attachment = invitation
+    message.checkin_url = checkin_url(message.kind, registration, token)
+    message.rendered_at = now
 
 
 def make_due_at_once(created_at: datetime, due: datetime) -> int:
@@ -283,8 +309,6 @@ def make_due_at_once(created_at: datetime, due: datetime) -> int:
 def notify_registrants(event: Event, kind: str, now: datetime) -> int:
     """Tell everyone with an active registration (confirmed or waiting) about a change to the
     event; returns how many mails were queued."""
-    db.session.flush()
-    db.session.expire(event, ["venue", "branch"])  # the room may just have changed
     registrations = (
         db.session.execute(
             select(Registration)
@@ -307,4 +331,5 @@ __all__ = [
     "enqueue",
     "notify_registrants",
     "render_mail",
+    "render_outbox_row",
 ]

@@ -1,10 +1,13 @@
-"""Outbox delivery: claim due rows, send them over SMTP (or write .eml files), record outcomes.
+"""Outbox delivery: claim due rows, render them, send them over SMTP (or write .eml files), record
+outcomes.
 
 Runs in ``outbox-worker``, never in a web request, and commits on its own: one commit per claimed
 batch and one per outcome, so nothing is held while a message is on the wire. Claims are safe
 with several workers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the ``BEGIN IMMEDIATE`` write
 lock on SQLite); a row left in ``sending`` by a crashed worker is claimed again after
-``OUTBOX_SENDING_TIMEOUT`` seconds and resent with the same Message-ID.
+``OUTBOX_SENDING_TIMEOUT`` seconds and resent with the same Message-ID. A row is rendered
+(``mail.render_outbox_row``) when a worker first takes it, outside any write lock, and the mail is
+stored on it before it is sent, so a retry sends the same text.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from ..extensions import db
 from ..models import OutboxMessage
 from ..models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
 from ..timeutil import utcnow
+from .mail import render_outbox_row
 from .mail_message import PermanentFailure, ascii_address, build_message
 
 log = logging.getLogger(__name__)
@@ -183,6 +187,34 @@ def send_one(message: OutboxMessage, smtp: smtplib.SMTP | None) -> None:
         smtp.sendmail(envelope_from, [ascii_address(message.to_address)], mail.as_bytes())
 
 
+def render_claimed(message: OutboxMessage, worker: str, now: datetime) -> bool:
+    """Render a claimed row that holds no mail yet and store the mail on it; False if another
+    worker has taken the row over meanwhile. ``message`` is detached: rendering reads the
+    registration in a read-only transaction, and only the storing takes the write lock."""
+    with read_only_transactions():
+        render_outbox_row(message, now)
+        db.session.commit()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == OUTBOX_SENDING,
+            OutboxMessage.claimed_by == worker,
+        )
+        .values(
+            subject=message.subject,
+            body_text=message.body_text,
+            body_html=message.body_html,
+            ics_attachment=message.ics_attachment,
+            checkin_url=message.checkin_url,
+            rendered_at=message.rendered_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def _finish(message_id: int, worker: str, values: dict) -> bool:
     """Record the outcome, only if this worker still holds the claim; commit."""
     result = db.session.execute(
@@ -246,10 +278,13 @@ def deliver_claimed(
             if message is None or message.claimed_by != worker:
                 continue
             try:
+                if message.rendered_at is None and not render_claimed(message, worker, clock()):
+                    continue
                 if server and smtp is None:
                     smtp = connect_smtp()
                 send_one(message, smtp)
             except Exception as error:  # every failure is recorded on the message, none escapes
+                db.session.rollback()
                 if smtp is not None and not isinstance(error, PermanentFailure):
                     _close_quietly(smtp)
                     smtp = None

@@ -40,13 +40,14 @@ from .errors import Conflict, InvalidInput
 from .registration_rules import (
     RegistrationResult,
     add_row,
-    check_address_is_new,
+    address_is_taken,
     check_takes_registrations,
+    duplicate_conflict,
     issue_token,
     new_row,
 )
 from .seats import SeatCount, lock_event, seat_count
-from .validation import registration_fields
+from .validation import is_database_id, registration_fields
 
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
@@ -113,6 +114,8 @@ def register(
         address_optional=source == SOURCE_WALK_IN,
         photo_consent=photo_consent,
     )
+    # Read before the lock, so that the lock is held for as little as can be.
+    taken = is_database_id(event_id) and address_is_taken([event_id], address_key)
     event = lock_event(event_id)
     if seats > event.max_party:
         raise InvalidInput(
@@ -121,7 +124,8 @@ def register(
     if source != SOURCE_WALK_IN:
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
-    check_address_is_new([event.id], address_key)
+    if taken:
+        raise duplicate_conflict()
     count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
     standby = _on_standby(event, status, no_shows.standing(address_key, source, now), now)
@@ -144,7 +148,7 @@ def register(
     token = issue_token(registration)
     if notify:
         kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
-        mail.enqueue(kind, registration, now, token=token)
+        mail.enqueue(kind, registration, now)
     return RegistrationResult(
         registration=registration,
         token=token,

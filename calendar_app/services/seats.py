@@ -21,7 +21,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Event, Registration
@@ -97,19 +96,13 @@ class SeatCount:
 
 @functools.cache
 def _lock_event_statement() -> Select:
-    return (
-        select(Event)
-        .options(joinedload(Event.branch), joinedload(Event.venue))
-        .where(Event.id == bindparam("event_id"))
-        .with_for_update(of=Event)
-    )
+    return select(Event).where(Event.id == bindparam("event_id")).with_for_update()
 
 
 def lock_event(event_id: int) -> Event:
     """Load an event and lock its row (PostgreSQL) before counting seats or changing it.
 
     On SQLite the writing transaction began with ``BEGIN IMMEDIATE`` and holds the write lock.
-    Its branch and room come in the same statement (the mails about it name both), unlocked.
     """
     event = (
         db.session.execute(_lock_event_statement(), {"event_id": event_id}).scalar_one_or_none()

@@ -13,6 +13,7 @@ from calendar_app.models import OutboxMessage, Registration
 from calendar_app.services import registrations
 from calendar_app.timeutil import utcnow
 from tests.factories import make_branch, make_event
+from tests.mail_support import rendered
 
 ADDRESS = "dana@example.kz"
 
@@ -46,6 +47,7 @@ def test_phone_visitor_confirms_from_the_reminder_link(app, page, live_server):
                 OutboxMessage.to_address == ADDRESS, OutboxMessage.kind == "attendance_check"
             )
         ).scalar_one()
+        rendered([ask])
         assert ask.language == "ru"
         link = re.search(r"(http://\S+/r/[A-Za-z0-9_-]+/confirm\?lang=ru)", ask.body_text).group(1)
     assert link.startswith(live_server)
