@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from calendar_app.database import unit_of_work
 from calendar_app.extensions import db
 from calendar_app.models import Registration
 from calendar_app.services import registrations
+from calendar_app.services.errors import Conflict
 from calendar_app.services.seats import seat_count
 from tests.conftest import make_test_config
 from tests.factories import NOW, make_event
@@ -132,3 +134,50 @@ def test_several_processes_never_oversell(app, database_url: str, tmp_path: Path
     assert sorted(arrivals.values()) == list(range(1, processes * attempts + 1))
     assert [status for *_, status in outcomes].count("confirmed") == capacity
     check_outcome(app, event_id, capacity, arrivals)
+
+
+@pytest.mark.slow
+def test_one_address_pressed_from_many_clients_at_once_registers_once(app):
+    """The duplicate check is read before the event's lock; the unique index settles a race."""
+    clients = 16
+    with app.app_context():
+        event_id = make_event(capacity=50, max_party=1).id
+        db.session.commit()
+    barrier = threading.Barrier(clients)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def client(number: int) -> None:
+        try:
+            barrier.wait(timeout=120)
+            with app.app_context():
+                try:
+                    with unit_of_work():
+                        registrations.register(
+                            event_id,
+                            name=f"Ана {number}",
+                            email="Same.Parent@Example.kz"
+                            if number % 2
+                            else "same.parent@example.kz",
+                            seats=1,
+                            language="kk",
+                            source="web",
+                            now=NOW,
+                        )
+                    outcomes.append("registered")
+                except Conflict as refusal:
+                    outcomes.append(refusal.message)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    assert outcomes.count("registered") == 1
+    assert all("already registered" in outcome for outcome in outcomes if outcome != "registered")
+    assert len(outcomes) == clients
+    with app.app_context():
+        assert seat_count(event_id).confirmed == 1
