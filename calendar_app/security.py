@@ -46,7 +46,10 @@ def address_digest(address_key: str) -> str:
 
 
 def registration_manage_token(registration: Registration) -> str:
-    """The manage token of a registration that has its id, under this app's SECRET_KEY."""
+    """The manage token of a registration, under this app's SECRET_KEY: derived from its random
+    seed, or, for a row written before seeds existed, from its id."""
+    if registration.token_seed:
+        return derived_token(current_app.config["SECRET_KEY"], "manage", registration.token_seed)
     return derived_token(
         current_app.config["SECRET_KEY"],
         "manage",

@@ -6,16 +6,19 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.event import listen, remove
 
 from calendar_app.database import unit_of_work
 from calendar_app.extensions import db
 from calendar_app.models import Registration
-from calendar_app.security import hash_token
+from calendar_app.security import derived_token, hash_token
 from calendar_app.services import registrations as regs
 from calendar_app.services.errors import Conflict, InvalidInput, NotFound
 from calendar_app.services.events import EventData, cancel_event, update_event
+from calendar_app.services.mail import recover_manage_token
 from calendar_app.services.registration_rules import checkin_code_for
 from calendar_app.services.seats import seat_count
+from tests import factories
 from tests.factories import NOW, make_event
 
 
@@ -326,3 +329,46 @@ def test_check_in_only_for_confirmed_registrations(ctx):
     regs.cancel(waiting, NOW)
     with pytest.raises(Conflict):
         regs.check_in(waiting, None, NOW)
+
+
+def test_a_new_registration_is_written_once_with_a_token_that_later_mails_find_again(ctx):
+    event = make_event(capacity=5)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.lstrip().split(None, 2)[:2])
+
+    listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = sign_up(event, email="once@example.kz")
+        db.session.commit()
+    finally:
+        remove(db.engine, "before_cursor_execute", record)
+
+    assert ["UPDATE", "registrations"] not in statements  # no second write under the lock
+    registration = db.session.get(Registration, result.registration.id)
+    assert registration.token_seed and result.token not in registration.token_seed
+    assert regs.find_by_token(result.token).id == registration.id
+    assert regs.find_by_checkin_code(checkin_code_for(result.token)).id == registration.id
+    assert recover_manage_token(registration) == result.token
+    app_key = ctx.config["SECRET_KEY"]
+    ctx.config["SECRET_KEY"] = "another key"  # a copy of the database without the key
+    try:
+        assert recover_manage_token(registration) is None
+    finally:
+        ctx.config["SECRET_KEY"] = app_key
+
+
+def test_a_registration_from_before_token_seeds_keeps_its_id_derived_token(ctx):
+    event = make_event(capacity=5)
+    old = factories.make_registration(event.id, "Ескі тіркеу", email="old@example.kz")
+    token = derived_token(
+        ctx.config["SECRET_KEY"], "manage", old.id, old.event_id, old.created_at.isoformat()
+    )
+    old.token_hash = hash_token(token)
+    old.checkin_code_hash = hash_token(checkin_code_for(token))
+    db.session.commit()
+
+    assert old.token_seed is None
+    assert regs.find_by_token(token).id == old.id
+    assert recover_manage_token(old) == token  # later mails still carry the link it was given

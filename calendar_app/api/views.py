@@ -171,27 +171,26 @@ def register_from_body(register: Callable[..., RegistrationResult], target_id: i
             source=SOURCE_API,
             now=utcnow(),
         )
-        # Answered from the rows as they are before the commit, which expires them: read
-        # after it, they would be loaded again in a transaction of their own.
-        response = registration_created(result)
-    return response
-
-
-def registration_created(result: RegistrationResult) -> Response:
-    """201 with the new registration, its secret token and where to manage it."""
-    manage_url = absolute_url(url_for("public.manage_registration", token=result.token))
-    response = jsonify(
-        {
+        # Read before the commit, which expires the row: read after it, it would be loaded
+        # again in a transaction of its own. The answer itself is built after the commit.
+        answer = {
             "status": result.status,
             "seats": result.registration.seats,
             "waitlist_position": result.waitlist_position,
             "photo_consent": result.registration.photo_consent,
             "token": result.token,
-            "manage_url": manage_url,
         }
+    return registration_created(answer)
+
+
+def registration_created(answer: dict[str, Any]) -> Response:
+    """201 with the new registration, its secret token and where to manage it."""
+    token = answer["token"]
+    response = jsonify(
+        {**answer, "manage_url": absolute_url(url_for("public.manage_registration", token=token))}
     )
     response.status_code = 201
-    response.headers["Location"] = absolute_url(url_for("api.registration", token=result.token))
+    response.headers["Location"] = absolute_url(url_for("api.registration", token=token))
     return response
 
 

@@ -52,6 +52,9 @@ class Registration(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="kk")
     source: Mapped[str] = mapped_column(String(10), default="web")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random; the manage token is derived from it under SECRET_KEY (security.py). None on rows
+    # from before it existed, whose token is derived from their id instead.
+    token_seed: Mapped[str | None] = mapped_column(String(32))
     checkin_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -129,8 +129,9 @@ def new_row(
     now: datetime,
     photo_consent: bool = False,
 ) -> Registration:
-    """A registration row with placeholder secrets (``issue_token`` sets the real ones)."""
-    return Registration(
+    """A new registration row with its final secrets: a random seed, and the hashes of the
+    manage token derived from it and of that token's check-in code."""
+    registration = Registration(
         event_id=event_id,
         name=name,
         email=address,
@@ -139,18 +140,23 @@ def new_row(
         status=status,
         language=language,
         source=source,
-        token_hash=hash_token(generate_token()),
-        checkin_code_hash=hash_token(generate_token()),
+        token_seed=generate_token(),
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == STATUS_CONFIRMED else None,
         photo_consent=photo_consent,
     )
+    issue_token(registration)
+    return registration
 
 
 def issue_token(registration: Registration) -> str:
-    """The manage token of a saved row; keyed by its id, so later mails can carry it again."""
+    """The manage token of a registration, its hashes stored on the row (changed only if they
+    differ, so a new row is written once); later mails compute the same token again."""
     token = registration_manage_token(registration)
-    registration.token_hash = hash_token(token)
-    registration.checkin_code_hash = hash_token(checkin_code_for(token))
+    token_hash, code_hash = hash_token(token), hash_token(checkin_code_for(token))
+    if registration.token_hash != token_hash:
+        registration.token_hash = token_hash
+    if registration.checkin_code_hash != code_hash:
+        registration.checkin_code_hash = code_hash
     return token
