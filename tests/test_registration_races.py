@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,15 @@ def check_outcome(app, event_id: int, capacity: int, arrivals: dict[int, int]) -
         db.session.commit()
 
 
+def run_in_threads(client: Callable[[int], None], count: int) -> None:
+    """Run ``client(0)`` to ``client(count - 1)`` each in a thread of its own; wait for all."""
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+
 @pytest.mark.slow
 def test_many_threads_never_oversell(app):
     capacity, clients = 12, 40
@@ -86,11 +96,7 @@ def test_many_threads_never_oversell(app):
         except BaseException as error:  # reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    run_in_threads(client, clients)
     assert not errors, errors
     assert len(arrivals) == clients
     assert list(statuses.values()).count("confirmed") == capacity
@@ -170,11 +176,7 @@ def test_one_address_pressed_from_many_clients_at_once_registers_once(app):
         except BaseException as error:  # reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    run_in_threads(client, clients)
     assert not errors, errors
     assert outcomes.count("registered") == 1
     assert all("already registered" in outcome for outcome in outcomes if outcome != "registered")
