@@ -13,6 +13,7 @@ from calendar_app.extensions import db
 from calendar_app.models import OutboxMessage, Registration
 from calendar_app.services import course_bookings, registrations, series
 from calendar_app.services.errors import Conflict
+from calendar_app.services.mail import recover_manage_token
 from calendar_app.services.seats import seat_counts
 from tests.conftest import make_test_config
 from tests.factories import NOW, make_branch, make_venue
@@ -67,6 +68,11 @@ def test_a_booking_holds_seats_on_every_date_with_one_token(ctx):
     assert registrations.find_by_token(result.token).id == result.registration.id
     assert result.registration.event_id == course.occurrences[0].id
     assert len(mails("registered")) == 1
+    # Only the booking's first row has a token: mails about one of the other dates carry no
+    # link of their own (the booking is managed as a whole through the first row).
+    assert recover_manage_token(rows[0]) == result.token
+    assert all(row.token_seed is None for row in rows[1:])
+    assert all(recover_manage_token(row) is None for row in rows[1:])
 
 
 def test_one_date_of_a_course_takes_no_registration_of_its_own(ctx):

@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from calendar_app.extensions import db
 from calendar_app.models import OutboxMessage
 from calendar_app.models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
+from calendar_app.security import generate_token
 from calendar_app.services import mail, outbox_worker
+from calendar_app.services.registration_rules import issue_token
 from tests.conftest import BASE_URL
 from tests.factories import NOW
 from tests.mail_support import KAZAKH_TITLE, Clock, kazakh_event, make_registration, smtp_config
@@ -370,6 +372,25 @@ def test_a_rendering_error_is_retried_like_a_refusal(ctx, smtp, monkeypatch):
     clock.advance(30)
     assert deliver(clock).sent == [message.id]
     assert KAZAKH_TITLE in smtp.received[0].message["Subject"]
+
+
+def test_under_another_secret_key_the_mail_goes_without_a_link_and_says_so_in_the_log(
+    app, ctx, smtp, caplog
+):
+    event = kazakh_event()
+    registration, _old_token = make_registration(event)
+    registration.token_seed = generate_token()  # as the service writes a new registration
+    token = issue_token(registration)
+    mail.enqueue(mail.REGISTERED, registration, NOW)
+    db.session.commit()
+    app.config["SECRET_KEY"] = "a key the registration was not made under"
+
+    with caplog.at_level("WARNING", logger="calendar_app.services.mail"):
+        deliver(Clock(NOW))
+
+    [received] = smtp.received
+    assert f"/r/{token}" not in received.message.get_body(("plain",)).get_content()
+    assert any("without its manage link" in record.message for record in caplog.records)
 
 
 # Crashes and several workers ------------------------------------------------------------------

@@ -372,3 +372,22 @@ def test_a_registration_from_before_token_seeds_keeps_its_id_derived_token(ctx):
     assert old.token_seed is None
     assert regs.find_by_token(token).id == old.id
     assert recover_manage_token(old) == token  # later mails still carry the link it was given
+
+
+def test_an_address_freed_while_waiting_for_the_lock_registers(ctx, monkeypatch):
+    """Read before the lock, the address was taken; by the time the lock is granted the other
+    registration was cancelled (and committed), so the new one goes through."""
+    event = make_event(capacity=5)
+    earlier = sign_up(event, email="again@example.kz").registration
+    db.session.commit()
+    real_lock = regs.lock_event
+
+    def lock_after_a_cancellation(event_id):
+        earlier.status = "cancelled"  # what the transaction holding the lock committed
+        db.session.flush()
+        return real_lock(event_id)
+
+    monkeypatch.setattr(regs, "lock_event", lock_after_a_cancellation)
+    assert sign_up(event, email="Again@example.kz").status == "confirmed"
+    db.session.commit()
+    assert registration_count() == 2

@@ -128,8 +128,9 @@ def book_course(
             source=source,
             now=now,
             photo_consent=consent,
+            with_token=index == 0,
         )
-        for event in events
+        for index, event in enumerate(events)
     ]
     for row in rows:
         add_row(row)

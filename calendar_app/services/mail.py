@@ -276,6 +276,12 @@ def render_outbox_row(message: OutboxMessage, now: datetime) -> None:
         raise RegistrationGone(f"registration {message.registration_id} no longer exists")
     language = mail_language(message.language)
     token = recover_manage_token(registration)
+    if token is None and registration.token_seed:
+        log.warning(
+            "outbox message goes without its manage link: SECRET_KEY differs from the one the "
+            "registration was made under",
+            extra={"outbox_id": message.id, "registration_id": registration.id},
+        )
     with force_locale(language):
         rendered = render_mail(message.kind, registration, language, token)
         method = calendar_method(message.kind, registration)

@@ -285,7 +285,11 @@ def deliver_claimed(
                 send_one(message, smtp)
             except Exception as error:  # every failure is recorded on the message, none escapes
                 db.session.rollback()
-                if smtp is not None and not isinstance(error, PermanentFailure):
+                if (
+                    smtp is not None
+                    and isinstance(error, (smtplib.SMTPException, OSError))
+                    and not isinstance(error, PermanentFailure)
+                ):
                     _close_quietly(smtp)
                     smtp = None
                 status = record_failure(message_id, message.attempts, worker, error, clock())

@@ -128,9 +128,14 @@ def new_row(
     source: str,
     now: datetime,
     photo_consent: bool = False,
+    with_token: bool = True,
 ) -> Registration:
     """A new registration row with its final secrets: a random seed, and the hashes of the
-    manage token derived from it and of that token's check-in code."""
+    manage token derived from it and of that token's check-in code.
+
+    ``with_token=False`` (the other dates of a course booking, managed through the booking's
+    first row) gives the row unusable random hashes and no seed, so no mail carries a link to it.
+    """
     registration = Registration(
         event_id=event_id,
         name=name,
@@ -140,13 +145,16 @@ def new_row(
         status=status,
         language=language,
         source=source,
-        token_seed=generate_token(),
+        token_seed=generate_token() if with_token else None,
+        token_hash=hash_token(generate_token()),
+        checkin_code_hash=hash_token(generate_token()),
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == STATUS_CONFIRMED else None,
         photo_consent=photo_consent,
     )
-    issue_token(registration)
+    if with_token:
+        issue_token(registration)
     return registration
 
 

@@ -124,7 +124,8 @@ def register(
     if source != SOURCE_WALK_IN:
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
-    if taken:
+    # Read again under the lock only if it was taken: a cancellation may have freed it meanwhile.
+    if taken and address_is_taken([event.id], address_key):
         raise duplicate_conflict()
     count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
