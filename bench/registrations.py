@@ -7,12 +7,16 @@ route), seeds one event with 100 seats (parties of one, waitlist on), and then, 
 1. fires the hello-world route ``--attempts`` times from ``--concurrency`` client threads;
 2. fires ``--attempts`` registration attempts (POST /api/v1/events/<id>/registrations, each with
    its own address) at the event from the same number of threads;
-3. fires the hello-world again (the baseline is the mean of both runs, so a neighbour's load
+3. fires the same attempts at a second 100-seat event through the floor route of
+   bench/hello_wsgi.py: the least any correct registration does (lock, count, two inserts,
+   commit), with none of the service's validation, limits, metrics or ORM;
+4. fires the hello-world again (the baseline is the mean of both runs, so a neighbour's load
    during the run weighs on both sides).
 
-It prints requests per second, p50/p95 latency, the ratio of registrations to hello-world, and
-checks the database afterwards: exactly 100 confirmed seats, every other attempt waitlisted, the
-confirmed ones being the first to arrive. Rate limits are off (RATELIMIT_ENABLED=false).
+It prints requests per second, p50/p95 latency, the ratios of registrations and of the floor to
+the hello-world, and of registrations to the floor, and checks the database afterwards for both
+events: exactly 100 confirmed seats, every other attempt waitlisted, the confirmed ones being the
+first to arrive. Rate limits are off (RATELIMIT_ENABLED=false).
 
     .venv/bin/python bench/registrations.py [--attempts 1000] [--concurrency 32] [--workers 4]
         [--backends postgresql,sqlite] [--database-url postgresql://postgres@127.0.0.1:5432/test]
@@ -38,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.scratch import add_one_event, scratch_database  # noqa: E402
+from bench.scratch import add_events, scratch_database  # noqa: E402
 from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
@@ -64,13 +68,17 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
-def prepare(database_url: str, instance: Path) -> int:
-    """Migrate the scratch database and add one 100-seat event; returns its id."""
-    return add_one_event(database_url, instance, capacity=CAPACITY, max_party=1)
+def prepare(database_url: str, instance: Path) -> tuple[int, int]:
+    """Migrate the scratch database and add two 100-seat events: one for the service's
+    registrations, one for the floor's; returns their ids."""
+    service_event, floor_event = add_events(
+        database_url, instance, 2, capacity=CAPACITY, max_party=1
+    )
+    return service_event, floor_event
 
 
 def outcome(database_url: str, instance: Path, event_id: int) -> dict[str, object]:
-    """What the database holds after the rush."""
+    """What the database holds for an event after the rush."""
     app = create_app(
         {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}
     )
@@ -143,7 +151,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
             None if backend == "sqlite" else args.database_url, tmp, "registrations"
         )
         try:
-            event_id = prepare(database_url, tmp / "instance")
+            event_id, floor_event_id = prepare(database_url, tmp / "instance")
             env = {
                 **os.environ,
                 "DATABASE_URL": database_url,
@@ -169,10 +177,19 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
                     for n in range(args.attempts)
                 ]
                 rush = fire(port, registrations, args.concurrency)
+                floor = fire(
+                    port,
+                    [
+                        ("POST", f"/bench/floor/{floor_event_id}", body)
+                        for _, _, body in registrations
+                    ],
+                    args.concurrency,
+                )
                 after = fire(port, hello, args.concurrency)
             finally:
                 stop(process)
             stored = outcome(database_url, tmp / "instance", event_id)
+            floor_stored = outcome(database_url, tmp / "instance", floor_event_id)
         finally:
             drop()
     answered = Counter(body.get("status", "error") for body in rush.bodies)
@@ -186,6 +203,14 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
         "p50": rush.percentile(0.5),
         "p95": rush.percentile(0.95),
         "ratio": rush.rate / hello_rate,
+        "floor_rate": floor.rate,
+        "floor_p50": floor.percentile(0.5),
+        "floor_p95": floor.percentile(0.95),
+        "floor_ratio": floor.rate / hello_rate,
+        "of_floor": rush.rate / floor.rate,
+        "floor_http": dict(floor.statuses),
+        "floor_ok": floor_stored["confirmed_seats"] == CAPACITY
+        and floor_stored["first_come_first_served"],
         "http": dict(rush.statuses),
         "answered": dict(answered),
         **stored,
@@ -217,13 +242,21 @@ def main() -> None:
             f"p50 {result['hello_p50']:6.1f} ms  p95 {result['hello_p95']:6.1f} ms\n"
             f"  registrations: {result['rate']:7.1f} req/s  "
             f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
-            f"ratio {result['ratio']:.0%} of hello-world\n"
+            f"ratio {result['ratio']:.0%} of hello-world, {result['of_floor']:.0%} of the floor\n"
+            f"  floor:         {result['floor_rate']:7.1f} req/s  "
+            f"p50 {result['floor_p50']:6.1f} ms  p95 {result['floor_p95']:6.1f} ms  "
+            f"ratio {result['floor_ratio']:.0%} of hello-world; HTTP statuses "
+            f"{result['floor_http']}, exactly-capacity and in order: {result['floor_ok']}\n"
             f"  HTTP statuses: {result['http']}; answers: {result['answered']}\n"
             f"  database: {result['rows']} registrations, {result['confirmed_seats']} seats "
             f"confirmed (capacity {CAPACITY}), first come first served: "
             f"{result['first_come_first_served']}"
         )
-        if result["confirmed_seats"] != CAPACITY or not result["first_come_first_served"]:
+        if (
+            result["confirmed_seats"] != CAPACITY
+            or not result["first_come_first_served"]
+            or not result["floor_ok"]
+        ):
             failed = True
     if failed:
         raise SystemExit("seat count or order wrong")

@@ -40,6 +40,11 @@ def scratch_database(url: str | None, tmp: Path, purpose: str) -> tuple[str, Cal
 def add_one_event(database_url: str, instance: Path, **fields: Any) -> int:
     """Migrate the scratch database and add one children's library, one room and one event a
     week ahead (``fields`` are EventData's, over the defaults); returns the event's id."""
+    return add_events(database_url, instance, 1, **fields)[0]
+
+
+def add_events(database_url: str, instance: Path, count: int, **fields: Any) -> list[int]:
+    """Like ``add_one_event``, with ``count`` such events in the one room; returns their ids."""
     from flask_migrate import upgrade
 
     from calendar_app import create_app
@@ -68,19 +73,21 @@ def add_one_event(database_url: str, instance: Path, **fields: Any) -> int:
         )
         db.session.add(venue)
         db.session.flush()
-        starts = now + timedelta(days=7)
-        values = {
-            "title": "Балаларға арналған эко шеберлік сабағы",
-            "venue_id": venue.id,
-            "starts_at": starts,
-            "ends_at": starts + timedelta(hours=2),
-            "category": "master_class",
-            "audience": "children",
-            "waitlist_enabled": True,
-            **fields,
-        }
-        event = create_event(branch, EventData(**values), now)
+        events = []
+        for number in range(count):
+            starts = now + timedelta(days=7 + number)
+            values = {
+                "title": "Балаларға арналған эко шеберлік сабағы",
+                "venue_id": venue.id,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2),
+                "category": "master_class",
+                "audience": "children",
+                "waitlist_enabled": True,
+                **fields,
+            }
+            events.append(create_event(branch, EventData(**values), now))
         db.session.commit()
-        event_id = event.id
+        event_ids = [event.id for event in events]
         db.engine.dispose()
-    return event_id
+    return event_ids
