@@ -188,7 +188,12 @@ def test_the_database_refuses_a_duplicate_that_slips_past_the_check(ctx, monkeyp
     event = make_event(capacity=10)
     sign_up(event, email="dup@example.kz")
     db.session.commit()
-    monkeypatch.setattr(regs, "address_is_taken", lambda *args: False)  # as if read in a race
+    counted = regs.seat_count_and_address
+
+    def as_if_not_taken(event_id, address_key):
+        return counted(event_id, address_key)[0], False
+
+    monkeypatch.setattr(regs, "seat_count_and_address", as_if_not_taken)
     with pytest.raises(Conflict, match="already registered"), unit_of_work():
         sign_up(event, email="Dup@example.kz")
     # The refusal rolled the whole change back, and the next registration goes through.
@@ -375,8 +380,8 @@ def test_a_registration_from_before_token_seeds_keeps_its_id_derived_token(ctx):
 
 
 def test_an_address_freed_while_waiting_for_the_lock_registers(ctx, monkeypatch):
-    """Read before the lock, the address was taken; by the time the lock is granted the other
-    registration was cancelled (and committed), so the new one goes through."""
+    """The address was taken when the registration came; by the time the lock is granted the
+    other registration was cancelled (and committed), so the new one goes through."""
     event = make_event(capacity=5)
     earlier = sign_up(event, email="again@example.kz").registration
     db.session.commit()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -22,6 +22,7 @@ from ..models import Event, Registration
 from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..security import generate_token, hash_token, registration_manage_token
 from .errors import Conflict
+from .seats import SeatCount, seat_counts_statement
 
 
 @dataclass(frozen=True)
@@ -84,17 +85,35 @@ def _active_registration_of_address() -> Select:
 
 
 def address_is_taken(event_ids: Iterable[int], email_key: str | None) -> bool:
-    """Whether the address has an active registration for one of the events already.
-
-    It may be read before the event is locked: the unique index on (event, address) turns a
-    registration that slips in meanwhile into the same refusal (``add_row``).
-    """
+    """Whether the address has an active registration for one of the events already (read
+    under their locks; the unique index on event and address stands behind it, ``add_row``)."""
     if email_key is None:
         return False
     found = db.session.execute(
         _active_registration_of_address(), {"ids": list(event_ids), "key": email_key}
     ).first()
     return found is not None
+
+
+@functools.cache
+def _seat_count_and_address_statement() -> Select:
+    taken = and_(
+        Registration.email_normalized == bindparam("key"),
+        Registration.status != STATUS_CANCELLED,
+    )
+    return seat_counts_statement().add_columns(func.count(case((taken, 1))))
+
+
+def seat_count_and_address(event_id: int, email_key: str | None) -> tuple[SeatCount, bool]:
+    """The event's SeatCount and whether the address has an active registration there already,
+    in one query: a registration reads both under the event's lock, so the answer cannot change
+    before it commits (the unique index on event and address stands behind it all the same)."""
+    row = db.session.execute(
+        _seat_count_and_address_statement(), {"ids": [event_id], "key": email_key}
+    ).one_or_none()
+    if row is None:
+        return SeatCount(), False
+    return SeatCount(*(int(value) for value in row[1:-1])), bool(row[-1])
 
 
 def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> None:

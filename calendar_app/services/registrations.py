@@ -40,14 +40,14 @@ from .errors import Conflict, InvalidInput
 from .registration_rules import (
     RegistrationResult,
     add_row,
-    address_is_taken,
     check_takes_registrations,
     duplicate_conflict,
     issue_token,
     new_row,
+    seat_count_and_address,
 )
 from .seats import SeatCount, lock_event, seat_count
-from .validation import is_database_id, registration_fields
+from .validation import registration_fields
 
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
@@ -114,8 +114,6 @@ def register(
         address_optional=source == SOURCE_WALK_IN,
         photo_consent=photo_consent,
     )
-    # Read before the lock, so that the lock is held for as little as can be.
-    taken = is_database_id(event_id) and address_is_taken([event_id], address_key)
     event = lock_event(event_id)
     if seats > event.max_party:
         raise InvalidInput(
@@ -124,10 +122,9 @@ def register(
     if source != SOURCE_WALK_IN:
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
-    # Read again under the lock only if it was taken: a cancellation may have freed it meanwhile.
-    if taken and address_is_taken([event.id], address_key):
+    count, taken = seat_count_and_address(event.id, address_key)
+    if taken:
         raise duplicate_conflict()
-    count = seat_count(event.id)
     status = _decide_status(event, seats, count, source, override_capacity)
     standby = _on_standby(event, status, no_shows.standing(address_key, source, now), now)
     if standby:

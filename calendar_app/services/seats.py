@@ -131,9 +131,10 @@ def _sum_seats(condition: object) -> object:
 
 
 @functools.cache
-def _seat_counts_statement() -> Select:
+def seat_counts_statement() -> Select:
     """The grouped query of ``seat_counts``, built once: a registration asks for it under the
-    event's lock, and building it each time cost as much as running it."""
+    event's lock, and building it each time cost as much as running it. Its columns after the
+    event's id are SeatCount's fields in order; callers may add columns after them."""
     confirmed = Registration.status == STATUS_CONFIRMED
     waiting = Registration.status == STATUS_WAITLISTED
     joined_waitlist = or_(
@@ -169,7 +170,7 @@ def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
     ids = sorted(set(event_ids))
     if not ids:
         return {}
-    rows = db.session.execute(_seat_counts_statement(), {"ids": ids}).all()
+    rows = db.session.execute(seat_counts_statement(), {"ids": ids}).all()
     return {row[0]: SeatCount(*(int(value) for value in row[1:])) for row in rows}
 
 
