@@ -188,12 +188,12 @@ def test_the_database_refuses_a_duplicate_that_slips_past_the_check(ctx, monkeyp
     event = make_event(capacity=10)
     sign_up(event, email="dup@example.kz")
     db.session.commit()
-    counted = regs.seat_count_and_address
+    counted = regs.open_seats_and_address
 
     def as_if_not_taken(event_id, address_key):
         return counted(event_id, address_key)[0], False
 
-    monkeypatch.setattr(regs, "seat_count_and_address", as_if_not_taken)
+    monkeypatch.setattr(regs, "open_seats_and_address", as_if_not_taken)
     with pytest.raises(Conflict, match="already registered"), unit_of_work():
         sign_up(event, email="Dup@example.kz")
     # The refusal rolled the whole change back, and the next registration goes through.

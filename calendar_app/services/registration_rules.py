@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, case, func, select
+from sqlalchemy import Select, bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -22,7 +22,7 @@ from ..models import Event, Registration
 from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..security import generate_token, hash_token, registration_manage_token
 from .errors import Conflict
-from .seats import SeatCount, seat_counts_statement
+from .seats import OpenSeats, open_seats_statement
 
 
 @dataclass(frozen=True)
@@ -96,24 +96,31 @@ def address_is_taken(event_ids: Iterable[int], email_key: str | None) -> bool:
 
 
 @functools.cache
-def _seat_count_and_address_statement() -> Select:
-    taken = and_(
-        Registration.email_normalized == bindparam("key"),
-        Registration.status != STATUS_CANCELLED,
+def _open_seats_and_address_statement() -> Select:
+    taken = (
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == Event.id,
+            Registration.email_normalized == bindparam("key"),
+            # Spelled out, not bound, so that the planner can use the partial unique index.
+            Registration.status != literal_column(f"'{STATUS_CANCELLED}'"),
+            Registration.email_normalized.is_not(None),
+        )
     )
-    return seat_counts_statement().add_columns(func.count(case((taken, 1))))
+    return open_seats_statement().add_columns(taken.scalar_subquery())
 
 
-def seat_count_and_address(event_id: int, email_key: str | None) -> tuple[SeatCount, bool]:
-    """The event's SeatCount and whether the address has an active registration there already,
+def open_seats_and_address(event_id: int, email_key: str | None) -> tuple[OpenSeats, bool]:
+    """The event's OpenSeats and whether the address has an active registration there already,
     in one query: a registration reads both under the event's lock, so the answer cannot change
     before it commits (the unique index on event and address stands behind it all the same)."""
     row = db.session.execute(
-        _seat_count_and_address_statement(), {"ids": [event_id], "key": email_key}
+        _open_seats_and_address_statement(), {"event_id": event_id, "key": email_key}
     ).one_or_none()
     if row is None:
-        return SeatCount(), False
-    return SeatCount(*(int(value) for value in row[1:-1])), bool(row[-1])
+        return OpenSeats(), False
+    return OpenSeats(*(int(value) for value in row[:-1])), bool(row[-1])
 
 
 def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> None:

@@ -44,15 +44,15 @@ from .registration_rules import (
     duplicate_conflict,
     issue_token,
     new_row,
-    seat_count_and_address,
+    open_seats_and_address,
 )
-from .seats import SeatCount, lock_event, seat_count
+from .seats import OpenSeats, lock_event, seat_count
 from .validation import registration_fields
 
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
-def _decide_status(event: Event, seats: int, count: SeatCount, source: str, override: bool) -> str:
+def _decide_status(event: Event, seats: int, count: OpenSeats, source: str, override: bool) -> str:
     """Confirmed, waitlisted, or a Conflict saying why neither is possible."""
     if override or seats <= count.available:
         return STATUS_CONFIRMED
@@ -122,7 +122,7 @@ def register(
     if source != SOURCE_WALK_IN:
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
-    count, taken = seat_count_and_address(event.id, address_key)
+    count, taken = open_seats_and_address(event.id, address_key)
     if taken:
         raise duplicate_conflict()
     status = _decide_status(event, seats, count, source, override_capacity)
@@ -168,7 +168,7 @@ def _on_standby(
     return status == STATUS_WAITLISTED or now < no_shows.standby_release(event)
 
 
-def _position_of_newcomer(count: SeatCount, standby: bool) -> int:
+def _position_of_newcomer(count: OpenSeats, standby: bool) -> int:
     """Where a new waiting party stands: behind everyone, or, if not on standby, behind the
     other parties not on standby."""
     ahead = count.waiting_parties if standby else count.waiting_parties - count.standby_parties

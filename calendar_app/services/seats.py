@@ -1,8 +1,11 @@
 """How the seats of events stand, from one query, what a visitor can get now, and the event lock.
 
-``seat_counts`` is the only query that counts seats: the pages, the API, rosters, statistics and
-the rules in services/registrations.py (which alone changes seats) all read it. Templates show
-what it says (seats left, the registration window, how full) instead of computing it.
+``seat_counts`` is the query that counts seats: the pages, the API, rosters, statistics and the
+rules in services/registrations.py (which alone changes seats) read it. The one exception is a
+newcomer's registration, which reads the four figures it needs through ``open_seats_statement``
+(indexed reads instead of a pass over every registration of the event, while holding its lock);
+both answer ``available`` through ``seats_for_newcomers``. Templates show what they say (seats
+left, the registration window, how full) instead of computing it.
 
 Every figure offered to a visitor is ``Availability.seats_left``: what a new party can get now
 (0 while anyone regular is waiting). ``seat_state`` alone decides how an event's seats are
@@ -82,9 +85,7 @@ class SeatCount:
 
     @property
     def available(self) -> int:
-        """What a newcomer can get: free seats, but none while anyone waits for them (parties on
-        standby under the no-show policy wait behind newcomers, so they do not count)."""
-        return 0 if self.waiting_parties > self.standby_parties else self.free
+        return seats_for_newcomers(self.free, self.waiting_parties, self.standby_parties)
 
     @property
     def fill_percent(self) -> int:
@@ -95,6 +96,50 @@ class SeatCount:
 
 
 @functools.cache
+def seats_for_newcomers(free: int, waiting_parties: int, standby_parties: int) -> int:
+    """What a newcomer can get: free seats, but none while anyone waits for them (parties on
+    standby under the no-show policy wait behind newcomers, so they do not count)."""
+    return 0 if waiting_parties > standby_parties else free
+
+
+@dataclass(frozen=True)
+class OpenSeats:
+    """The part of an event's SeatCount that a newcomer's registration decides on."""
+
+    capacity: int = 0
+    confirmed: int = 0  # seats of confirmed parties
+    waiting_parties: int = 0
+    standby_parties: int = 0
+
+    @property
+    def available(self) -> int:
+        free = max(0, self.capacity - self.confirmed)
+        return seats_for_newcomers(free, self.waiting_parties, self.standby_parties)
+
+
+@functools.cache
+def open_seats_statement() -> Select:
+    """An event's OpenSeats (its columns in order; callers may add columns after them), each
+    figure read through an index (``ix_registrations_event_status``, ``..._standby``): counting
+    a long waitlist row by row under the event's lock cost more than the rest of the locked work.
+    """
+    of_event = Registration.event_id == Event.id
+    waiting = Registration.status == STATUS_WAITLISTED
+
+    def parties(*conditions: object) -> object:
+        return select(func.count()).select_from(Registration).where(of_event, *conditions)
+
+    confirmed = select(func.coalesce(func.sum(Registration.seats), 0)).where(
+        of_event, Registration.status == STATUS_CONFIRMED
+    )
+    return select(
+        Event.capacity,
+        confirmed.scalar_subquery(),
+        parties(waiting).scalar_subquery(),
+        parties(waiting, Registration.standby.is_(True)).scalar_subquery(),
+    ).where(Event.id == bindparam("event_id"))
+
+
 def _lock_event_statement() -> Select:
     return select(Event).where(Event.id == bindparam("event_id")).with_for_update()
 
@@ -131,10 +176,9 @@ def _sum_seats(condition: object) -> object:
 
 
 @functools.cache
-def seat_counts_statement() -> Select:
+def _seat_counts_statement() -> Select:
     """The grouped query of ``seat_counts``, built once: a registration asks for it under the
-    event's lock, and building it each time cost as much as running it. Its columns after the
-    event's id are SeatCount's fields in order; callers may add columns after them."""
+    event's lock, and building it each time cost as much as running it."""
     confirmed = Registration.status == STATUS_CONFIRMED
     waiting = Registration.status == STATUS_WAITLISTED
     joined_waitlist = or_(
@@ -170,7 +214,7 @@ def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
     ids = sorted(set(event_ids))
     if not ids:
         return {}
-    rows = db.session.execute(seat_counts_statement(), {"ids": ids}).all()
+    rows = db.session.execute(_seat_counts_statement(), {"ids": ids}).all()
     return {row[0]: SeatCount(*(int(value) for value in row[1:])) for row in rows}
 
 
