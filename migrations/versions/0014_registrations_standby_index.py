@@ -1,6 +1,7 @@
-"""An index on registrations (event, status, standby): a newcomer's registration counts the
-parties waiting, and those on standby, from the index under the event's lock instead of reading
-every registration of an event with a long waitlist.
+"""An index on registrations (event, status, standby) for a newcomer's seat figures.
+
+A newcomer's registration counts the parties waiting, and those on standby, from the index under
+the event's lock instead of reading every registration of an event with a long waitlist.
 
 Revision ID: 0014
 Revises: 0013
