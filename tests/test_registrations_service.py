@@ -396,3 +396,49 @@ def test_an_address_freed_while_waiting_for_the_lock_registers(ctx, monkeypatch)
     assert sign_up(event, email="Again@example.kz").status == "confirmed"
     db.session.commit()
     assert registration_count() == 2
+
+
+def test_a_newcomers_seat_figures_agree_with_the_full_count(ctx):
+    """The figures a registration decides on under the lock (read through indexes) are the
+    full seat count's, whatever mix of parties the event holds."""
+    event = make_event(capacity=6, max_party=4)
+    other = make_event(capacity=6, max_party=4)
+    sign_up(other, seats=3, email="elsewhere@example.kz")  # another event's parties do not count
+    parties = [sign_up(event, seats=seats).registration for seats in (2, 3, 1, 2, 4, 1)]
+    regs.check_in(parties[0], None, NOW)
+    regs.cancel(parties[1], NOW)  # confirmed, then cancelled: its seats go to the queue
+    parties[5].standby = True  # held back by the no-show policy
+    db.session.flush()
+
+    def figures(event_id, address):
+        return regs.open_seats_and_address(event_id, address)
+
+    seats, taken = figures(event.id, parties[2].email_normalized)
+    full = seat_count(event.id)
+    assert (full.waiting_parties, full.standby_parties, full.checked_in) == (2, 1, 2)  # a mix
+    assert (seats.capacity, seats.confirmed, seats.waiting_parties, seats.standby_parties) == (
+        full.capacity,
+        full.confirmed,
+        full.waiting_parties,
+        full.standby_parties,
+    )
+    assert seats.available == full.available
+    assert taken is True
+    assert figures(event.id, parties[1].email_normalized)[1] is False  # cancelled: free again
+    assert figures(event.id, "elsewhere@example.kz")[1] is False
+    assert figures(event.id, None)[1] is False
+
+    # Only standby parties waiting: a newcomer takes a free seat before them.
+    for party in parties[3:5]:
+        if party.status != "cancelled":
+            regs.cancel(party, NOW)
+    seats = figures(event.id, None)[0]
+    assert seats.waiting_parties == seats.standby_parties == 1
+    assert seats == seats.__class__(
+        capacity=6,
+        confirmed=seat_count(event.id).confirmed,
+        waiting_parties=seat_count(event.id).waiting_parties,
+        standby_parties=seat_count(event.id).standby_parties,
+    )
+    assert seats.available == seat_count(event.id).available > 0
+    assert sign_up(event, seats=1).status == "confirmed"
