@@ -95,7 +95,6 @@ class SeatCount:
         return min(100, round(100 * self.confirmed / self.capacity))
 
 
-@functools.cache
 def seats_for_newcomers(free: int, waiting_parties: int, standby_parties: int) -> int:
     """What a newcomer can get: free seats, but none while anyone waits for them (parties on
     standby under the no-show policy wait behind newcomers, so they do not count)."""
@@ -140,6 +139,7 @@ def open_seats_statement() -> Select:
     ).where(Event.id == bindparam("event_id"))
 
 
+@functools.cache
 def _lock_event_statement() -> Select:
     return select(Event).where(Event.id == bindparam("event_id")).with_for_update()
 
