@@ -26,10 +26,17 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    env: dict[str, str], port: int, workers: int, *, backlog: int = 2048, timeout: float = 120
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    *,
+    backlog: int = 2048,
+    timeout: float = 120,
+    application: str = "bench.hello_wsgi:app",
 ) -> subprocess.Popen:
-    """Start ``workers`` sync workers and wait until ten answers of the hello-world came back
-    (a listening socket is not enough: under load the workers may still be loading the app)."""
+    """Start ``workers`` sync workers of ``application`` (which must serve the hello-world) and
+    wait until ten answers of the hello-world came back (a listening socket is not enough: under
+    load the workers may still be loading the app)."""
     command = [
         sys.executable,
         "-m",
@@ -44,7 +51,7 @@ def start_gunicorn(
         str(ROOT),
         "--log-level",
         "warning",
-        "bench.hello_wsgi:app",
+        application,
     ]
     process = subprocess.Popen(command, env=env, start_new_session=True)
     deadline = time.monotonic() + timeout
