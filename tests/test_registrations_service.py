@@ -17,7 +17,7 @@ from calendar_app.services.errors import Conflict, InvalidInput, NotFound
 from calendar_app.services.events import EventData, cancel_event, update_event
 from calendar_app.services.mail import recover_manage_token
 from calendar_app.services.registration_rules import checkin_code_for
-from calendar_app.services.seats import seat_count
+from calendar_app.services.seats import OpenSeats, seat_count
 from tests import factories
 from tests.factories import NOW, make_event
 
@@ -404,41 +404,52 @@ def test_a_newcomers_seat_figures_agree_with_the_full_count(ctx):
     event = make_event(capacity=6, max_party=4)
     other = make_event(capacity=6, max_party=4)
     sign_up(other, seats=3, email="elsewhere@example.kz")  # another event's parties do not count
-    parties = [sign_up(event, seats=seats).registration for seats in (2, 3, 1, 2, 4, 1)]
+    parties = [sign_up(event, seats=seats).registration for seats in (2, 3, 1, 2, 4, 1, 1)]
     regs.check_in(parties[0], None, NOW)
     regs.cancel(parties[1], NOW)  # confirmed, then cancelled: its seats go to the queue
     parties[5].standby = True  # held back by the no-show policy
+    parties[6].standby = True
+    parties[3].standby = True  # seated from standby earlier: confirmed, the flag kept
     db.session.flush()
+    regs.cancel(parties[6], NOW)  # a cancelled standby party counts nowhere
 
-    def figures(event_id, address):
-        return regs.open_seats_and_address(event_id, address)
+    def agree(seats: OpenSeats) -> None:
+        full = seat_count(event.id)
+        assert (seats.capacity, seats.confirmed, seats.waiting_parties, seats.standby_parties) == (
+            full.capacity,
+            full.confirmed,
+            full.waiting_parties,
+            full.standby_parties,
+        )
+        assert (seats.free, seats.available) == (full.free, full.available)
 
-    seats, taken = figures(event.id, parties[2].email_normalized)
-    full = seat_count(event.id)
-    assert (full.waiting_parties, full.standby_parties, full.checked_in) == (2, 1, 2)  # a mix
-    assert (seats.capacity, seats.confirmed, seats.waiting_parties, seats.standby_parties) == (
-        full.capacity,
-        full.confirmed,
-        full.waiting_parties,
-        full.standby_parties,
+    seats, taken = regs.open_seats_and_address(event.id, parties[2].email_normalized)
+    agree(seats)
+    assert (seats.waiting_parties, seats.standby_parties, seat_count(event.id).checked_in) == (
+        2,
+        1,
+        2,
     )
-    assert seats.available == full.available
-    assert taken is True
-    assert figures(event.id, parties[1].email_normalized)[1] is False  # cancelled: free again
-    assert figures(event.id, "elsewhere@example.kz")[1] is False
-    assert figures(event.id, None)[1] is False
+    assert taken is True  # confirmed
+    assert regs.open_seats_and_address(event.id, parties[4].email_normalized)[1] is True  # waits
+    assert regs.open_seats_and_address(event.id, parties[1].email_normalized)[1] is False
+    assert regs.open_seats_and_address(event.id, "elsewhere@example.kz")[1] is False
+    assert regs.open_seats_and_address(987654, "elsewhere@example.kz") == (OpenSeats(), False)
+
+    # A walk-in without an address seated beyond the capacity: no seat is free, none taken.
+    walk_in = sign_up(
+        event, email="", source="walk_in", override_capacity=True, seats=4
+    ).registration
+    seats, taken = regs.open_seats_and_address(event.id, None)
+    agree(seats)
+    assert seats.confirmed > seats.capacity and seats.free == 0 and taken is False
 
     # Only standby parties waiting: a newcomer takes a free seat before them.
-    for party in parties[3:5]:
-        if party.status != "cancelled":
-            regs.cancel(party, NOW)
-    seats = figures(event.id, None)[0]
+    regs.cancel(parties[4], NOW)
+    regs.cancel(parties[3], NOW)
+    regs.cancel(walk_in, NOW)
+    seats = regs.open_seats_and_address(event.id, None)[0]
+    agree(seats)
     assert seats.waiting_parties == seats.standby_parties == 1
-    assert seats == seats.__class__(
-        capacity=6,
-        confirmed=seat_count(event.id).confirmed,
-        waiting_parties=seat_count(event.id).waiting_parties,
-        standby_parties=seat_count(event.id).standby_parties,
-    )
-    assert seats.available == seat_count(event.id).available > 0
+    assert seats.available > 0
     assert sign_up(event, seats=1).status == "confirmed"

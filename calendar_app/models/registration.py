@@ -38,7 +38,7 @@ class Registration(db.Model):
             postgresql_where=text("status != 'cancelled' AND email_normalized IS NOT NULL"),
         ),
         Index("ix_registrations_event_status", "event_id", "status", "id"),
-        # A newcomer counts the parties waiting, and those on standby, without reading the rows.
+        # A newcomer counts the parties waiting, and those on standby, from the index alone.
         Index("ix_registrations_event_status_standby", "event_id", "status", "standby"),
         Index("ix_registrations_booking", "booking_id"),
     )

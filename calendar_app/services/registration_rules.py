@@ -71,6 +71,10 @@ def duplicate_conflict() -> Conflict:
     return Conflict(_("This e-mail address is already registered for this event."), field="email")
 
 
+# Spelled out, not bound, so that PostgreSQL's generic plans can use the partial unique index.
+_NOT_CANCELLED = Registration.status != literal_column(f"'{STATUS_CANCELLED}'")
+
+
 @functools.cache
 def _active_registration_of_address() -> Select:
     return (
@@ -78,7 +82,7 @@ def _active_registration_of_address() -> Select:
         .where(
             Registration.event_id.in_(bindparam("ids", expanding=True)),
             Registration.email_normalized == bindparam("key"),
-            Registration.status != STATUS_CANCELLED,
+            _NOT_CANCELLED,
         )
         .limit(1)
     )
@@ -103,8 +107,7 @@ def _open_seats_and_address_statement() -> Select:
         .where(
             Registration.event_id == Event.id,
             Registration.email_normalized == bindparam("key"),
-            # Spelled out, not bound, so that the planner can use the partial unique index.
-            Registration.status != literal_column(f"'{STATUS_CANCELLED}'"),
+            _NOT_CANCELLED,
             Registration.email_normalized.is_not(None),
         )
     )

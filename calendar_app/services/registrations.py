@@ -1,10 +1,12 @@
-"""Registrations: the only code that changes seats, and the one place that counts them.
+"""Registrations: the only code that changes seats.
 
 Every change that counts seats first locks the event row (``lock_event``: ``SELECT ... FOR
 UPDATE`` on PostgreSQL; on SQLite the writing transaction already began with ``BEGIN
 IMMEDIATE``), so confirmed seats never exceed the capacity whatever the concurrency.
-``seat_counts`` is the one query behind every figure about seats (pages, API, rosters,
-statistics, the capacity rule of event edits).
+``seats.seat_counts`` is the query behind every figure about seats (pages, API, rosters,
+statistics, the capacity rule of event edits, cancellations and promotions); a newcomer's
+registration reads only the figures it decides on (``seats.OpenSeats``), with the same rule for
+what it may take (``seats.seats_for_newcomers``).
 
 The waitlist is strictly first come, first served: while anyone is waiting, a new registration
 waits behind them even if it would fit, and when seats free up the queue is promoted from its

@@ -1,4 +1,4 @@
-"""How the seats of events stand, from one query, what a visitor can get now, and the event lock.
+"""How the seats of events stand, what a visitor can get now, and the event lock.
 
 ``seat_counts`` is the query that counts seats: the pages, the API, rosters, statistics and the
 rules in services/registrations.py (which alone changes seats) read it. The one exception is a
@@ -85,6 +85,7 @@ class SeatCount:
 
     @property
     def available(self) -> int:
+        """What a newcomer can get now (``seats_for_newcomers``)."""
         return seats_for_newcomers(self.free, self.waiting_parties, self.standby_parties)
 
     @property
@@ -111,9 +112,12 @@ class OpenSeats:
     standby_parties: int = 0
 
     @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.confirmed)
+
+    @property
     def available(self) -> int:
-        free = max(0, self.capacity - self.confirmed)
-        return seats_for_newcomers(free, self.waiting_parties, self.standby_parties)
+        return seats_for_newcomers(self.free, self.waiting_parties, self.standby_parties)
 
 
 @functools.cache
@@ -125,7 +129,7 @@ def open_seats_statement() -> Select:
     of_event = Registration.event_id == Event.id
     waiting = Registration.status == STATUS_WAITLISTED
 
-    def parties(*conditions: object) -> object:
+    def parties(*conditions: object) -> Select:
         return select(func.count()).select_from(Registration).where(of_event, *conditions)
 
     confirmed = select(func.coalesce(func.sum(Registration.seats), 0)).where(
@@ -141,7 +145,13 @@ def open_seats_statement() -> Select:
 
 @functools.cache
 def _lock_event_statement() -> Select:
-    return select(Event).where(Event.id == bindparam("event_id")).with_for_update()
+    # populate_existing: an event the request loaded before the lock is read again under it.
+    return (
+        select(Event)
+        .where(Event.id == bindparam("event_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def lock_event(event_id: int) -> Event:
@@ -166,7 +176,11 @@ def lock_events(event_ids: Iterable[int]) -> list[Event]:
         return []
     return list(
         db.session.execute(
-            select(Event).where(Event.id.in_(ids)).order_by(Event.id).with_for_update()
+            select(Event)
+            .where(Event.id.in_(ids))
+            .order_by(Event.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).scalars()
     )
 
@@ -177,8 +191,8 @@ def _sum_seats(condition: object) -> object:
 
 @functools.cache
 def _seat_counts_statement() -> Select:
-    """The grouped query of ``seat_counts``, built once: a registration asks for it under the
-    event's lock, and building it each time cost as much as running it."""
+    """The grouped query of ``seat_counts``, built once: cancellations and promotions ask for it
+    under the event's lock, and building it each time cost as much as running it."""
     confirmed = Registration.status == STATUS_CONFIRMED
     waiting = Registration.status == STATUS_WAITLISTED
     joined_waitlist = or_(
