@@ -346,11 +346,20 @@ def test_a_new_registration_is_written_once_with_a_token_that_later_mails_find_a
     listen(db.engine, "before_cursor_execute", record)
     try:
         result = sign_up(event, email="once@example.kz")
+        written = len(statements)
+        # Inserted with every column, so reading any of them asks the database nothing more.
+        fields = {
+            column.key: getattr(result.registration, column.key)
+            for column in Registration.__table__.columns
+        }
+        assert len(statements) == written
         db.session.commit()
     finally:
         remove(db.engine, "before_cursor_execute", record)
 
+    assert statements.count(["INSERT", "INTO"]) == 2  # the registration and its mail, once each
     assert ["UPDATE", "registrations"] not in statements  # no second write under the lock
+    assert fields["id"] and fields["standby"] is False and fields["reminder_sent_at"] is None
     registration = db.session.get(Registration, result.registration.id)
     assert registration.token_seed and result.token not in registration.token_seed
     assert regs.find_by_token(result.token).id == registration.id

@@ -23,6 +23,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from ..database import insert_loaded
 from ..extensions import db
 from ..localization import localized
 from ..models import Event, OutboxMessage, Registration
@@ -251,8 +252,7 @@ def enqueue(
         next_attempt_at=now,
         created_at=now,
     )
-    db.session.add(message)
-    db.session.flush()
+    insert_loaded(message)
     return message
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import insert_loaded
 from ..extensions import db
 from ..models import Event, Registration
 from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
@@ -118,9 +119,12 @@ def open_seats_and_address(event_id: int, email_key: str | None) -> tuple[OpenSe
     """The event's OpenSeats and whether the address has an active registration there already,
     in one query: a registration reads both under the event's lock, so the answer cannot change
     before it commits (the unique index on event and address stands behind it all the same)."""
-    row = db.session.execute(
-        _open_seats_and_address_statement(), {"event_id": event_id, "key": email_key}
-    ).one_or_none()
+    # On the session's connection: a plain Core read, without the ORM's execution around it.
+    row = (
+        db.session.connection()
+        .execute(_open_seats_and_address_statement(), {"event_id": event_id, "key": email_key})
+        .one_or_none()
+    )
     if row is None:
         return OpenSeats(), False
     return OpenSeats(*(int(value) for value in row[:-1])), bool(row[-1])
@@ -138,9 +142,8 @@ def add_row(registration: Registration) -> None:
     After that refusal the transaction can only be rolled back, which is what the caller's
     ``unit_of_work`` does with the Conflict (no savepoint: two round trips fewer under the lock).
     """
-    db.session.add(registration)
     try:
-        db.session.flush()
+        insert_loaded(registration)
     except IntegrityError:
         raise duplicate_conflict() from None
 
