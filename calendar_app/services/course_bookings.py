@@ -25,6 +25,7 @@ from ..models.registration import (
     STATUS_WAITLISTED,
 )
 from ..operations.metrics import counted_registration
+from ..security import registration_manage_token
 from ..timeutil import as_utc
 from . import mail
 from .errors import Conflict, InvalidInput, NotFound
@@ -33,7 +34,6 @@ from .registration_rules import (
     add_row,
     check_address_is_new,
     check_takes_registrations,
-    issue_token,
     new_row,
 )
 from .seats import lock_events, seat_counts
@@ -136,7 +136,7 @@ def book_course(
         add_row(row)
     for row in rows:
         row.booking_id = rows[0].id
-    token = issue_token(rows[0])
+    token = registration_manage_token(rows[0])
     db.session.flush()
     if notify:
         kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED

@@ -177,16 +177,17 @@ def new_row(
         status=status,
         language=language,
         source=source,
-        token_seed=generate_token() if with_token else None,
-        token_hash=hash_token(generate_token()),
-        checkin_code_hash=hash_token(generate_token()),
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == STATUS_CONFIRMED else None,
         photo_consent=photo_consent,
     )
     if with_token:
+        registration.token_seed = generate_token()
         issue_token(registration)
+    else:
+        registration.token_hash = hash_token(generate_token())
+        registration.checkin_code_hash = hash_token(generate_token())
     return registration
 
 

@@ -36,7 +36,7 @@ from ..models.registration import (
     STATUS_WAITLISTED,
 )
 from ..operations.metrics import counted_registration
-from ..security import hash_token
+from ..security import hash_token, registration_manage_token
 from . import course_bookings, mail, no_shows
 from .errors import Conflict, InvalidInput
 from .registration_rules import (
@@ -44,7 +44,6 @@ from .registration_rules import (
     add_row,
     check_takes_registrations,
     duplicate_conflict,
-    issue_token,
     new_row,
     open_seats_and_address,
 )
@@ -145,7 +144,7 @@ def register(
     )
     registration.standby = standby
     add_row(registration)
-    token = issue_token(registration)
+    token = registration_manage_token(registration)
     if notify:
         kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
         mail.enqueue(kind, registration, now)
