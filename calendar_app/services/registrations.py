@@ -6,7 +6,7 @@ IMMEDIATE``), so confirmed seats never exceed the capacity whatever the concurre
 ``seats.seat_counts`` is the query behind every figure about seats (pages, API, rosters,
 statistics, the capacity rule of event edits, cancellations and promotions); a newcomer's
 registration reads only the figures it decides on (``seats.OpenSeats``), with the same rule for
-what it may take (``seats.seats_for_newcomers``).
+what it may take (``seats.NewcomerSeats``).
 
 The waitlist is strictly first come, first served: while anyone is waiting, a new registration
 waits behind them even if it would fit, and when seats free up the queue is promoted from its

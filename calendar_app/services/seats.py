@@ -4,7 +4,7 @@
 rules in services/registrations.py (which alone changes seats) read it. The one exception is a
 newcomer's registration, which reads the four figures it needs through ``open_seats_statement``
 (indexed reads instead of a pass over every registration of the event, while holding its lock);
-both answer ``available`` through ``seats_for_newcomers``. Templates show what they say (seats
+both answer ``available`` through ``NewcomerSeats``. Templates show what they say (seats
 left, the registration window, how full) instead of computing it.
 
 Every figure offered to a visitor is ``Availability.seats_left``: what a new party can get now
@@ -62,8 +62,29 @@ FEW_SEATS = 5
 FEW_SEATS_PERCENT = 10
 
 
+class NewcomerSeats:
+    """What a newcomer can get, from the four figures both seat counts carry: the one rule for
+    ``SeatCount`` (every figure) and ``OpenSeats`` (only these, read under the event's lock)."""
+
+    capacity: int
+    confirmed: int  # seats of confirmed parties
+    waiting_parties: int
+    standby_parties: int  # waiting parties held back by the no-show policy (services/no_shows)
+
+    @property
+    def free(self) -> int:
+        """Seats nobody holds; staff may seat a walk-in there."""
+        return max(0, self.capacity - self.confirmed)
+
+    @property
+    def available(self) -> int:
+        """Free seats, but none while anyone waits for them (parties on standby under the
+        no-show policy wait behind newcomers, so they do not count)."""
+        return 0 if self.waiting_parties > self.standby_parties else self.free
+
+
 @dataclass(frozen=True)
-class SeatCount:
+class SeatCount(NewcomerSeats):
     """The seats of one event: confirmed, waiting, checked in, and what is free."""
 
     capacity: int = 0
@@ -79,16 +100,6 @@ class SeatCount:
     )
 
     @property
-    def free(self) -> int:
-        """Seats nobody holds; staff may seat a walk-in there."""
-        return max(0, self.capacity - self.confirmed)
-
-    @property
-    def available(self) -> int:
-        """What a newcomer can get now (``seats_for_newcomers``)."""
-        return seats_for_newcomers(self.free, self.waiting_parties, self.standby_parties)
-
-    @property
     def fill_percent(self) -> int:
         """Confirmed seats as a share of the capacity, 0 to 100 (a full meter when none)."""
         if self.capacity <= 0:
@@ -96,28 +107,14 @@ class SeatCount:
         return min(100, round(100 * self.confirmed / self.capacity))
 
 
-def seats_for_newcomers(free: int, waiting_parties: int, standby_parties: int) -> int:
-    """What a newcomer can get: free seats, but none while anyone waits for them (parties on
-    standby under the no-show policy wait behind newcomers, so they do not count)."""
-    return 0 if waiting_parties > standby_parties else free
-
-
 @dataclass(frozen=True)
-class OpenSeats:
+class OpenSeats(NewcomerSeats):
     """The part of an event's SeatCount that a newcomer's registration decides on."""
 
     capacity: int = 0
-    confirmed: int = 0  # seats of confirmed parties
+    confirmed: int = 0
     waiting_parties: int = 0
     standby_parties: int = 0
-
-    @property
-    def free(self) -> int:
-        return max(0, self.capacity - self.confirmed)
-
-    @property
-    def available(self) -> int:
-        return seats_for_newcomers(self.free, self.waiting_parties, self.standby_parties)
 
 
 @functools.cache
