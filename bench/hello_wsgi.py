@@ -8,6 +8,7 @@ import functools
 import hashlib
 import re
 import secrets
+from typing import Any, NamedTuple
 
 from flask import Response, jsonify, request
 
@@ -23,29 +24,55 @@ def hello() -> str:
     return "Hello, World!"
 
 
-_FLOOR_STATEMENTS = (
-    # lock the event (SQLite: the transaction began with BEGIN IMMEDIATE), and count its seats
-    "SELECT capacity FROM events WHERE id = :event_id FOR UPDATE",
-    "SELECT coalesce(sum(seats), 0) FROM registrations"
+class FloorStatements(NamedTuple):
+    lock: str  # SQLite: the transaction began with BEGIN IMMEDIATE, which is the lock
+    count: str
+    add_registration: str
+    add_mail: str
+    move_version: str
+
+
+_FLOOR_STATEMENTS = FloorStatements(
+    lock="SELECT capacity FROM events WHERE id = :event_id FOR UPDATE",
+    count="SELECT coalesce(sum(seats), 0) FROM registrations"
     " WHERE event_id = :event_id AND status = 'confirmed'",
-    "INSERT INTO registrations (event_id, name, email, email_normalized, seats, status, language,"
-    " source, token_seed, token_hash, checkin_code_hash, created_at, updated_at, confirmed_at,"
-    " standby, photo_consent) VALUES (:event_id, :name, :email, :email, 1, :status, 'kk', 'api',"
-    " :seed, :token_hash, :code_hash, :now, :now, :confirmed_at, false, false) RETURNING id",
-    "INSERT INTO outbox_messages (kind, message_id, to_address, to_name, subject, body_text,"
-    " body_html, language, registration_id, event_id, status, attempts, next_attempt_at,"
-    " created_at) VALUES ('registered', :message_id, :email, '', '', '', '', 'kk',"
-    " :registration_id, :event_id, 'pending', 0, :now, :now)",
-    "UPDATE content_version SET version = version + 1 WHERE id = 1",
+    add_registration="INSERT INTO registrations (event_id, name, email, email_normalized, seats,"
+    " status, language, source, token_seed, token_hash, checkin_code_hash, created_at, updated_at,"
+    " confirmed_at, standby, photo_consent) VALUES (:event_id, :name, :email, :email, 1, :status,"
+    " 'kk', 'api', :seed, :token_hash, :code_hash, :now, :now, :confirmed_at, false, false)"
+    " RETURNING id",
+    add_mail="INSERT INTO outbox_messages (kind, message_id, to_address, to_name, subject,"
+    " body_text, body_html, language, registration_id, event_id, status, attempts,"
+    " next_attempt_at, created_at) VALUES ('registered', :message_id, :email, '', '', '', '',"
+    " 'kk', :registration_id, :event_id, 'pending', 0, :now, :now)",
+    move_version="UPDATE content_version SET version = version + 1 WHERE id = 1",
 )
 
 
 @functools.cache
-def _floor_statements(dialect: str) -> tuple[str, ...]:
+def floor_statements(dialect: str) -> FloorStatements:
     """The floor's SQL in the driver's own parameter style (psycopg: %(name)s)."""
     if dialect == "sqlite":
-        return tuple(statement.replace(" FOR UPDATE", "") for statement in _FLOOR_STATEMENTS)
-    return tuple(re.sub(r":(\w+)", r"%(\1)s", statement) for statement in _FLOOR_STATEMENTS)
+        return FloorStatements(*(sql.replace(" FOR UPDATE", "") for sql in _FLOOR_STATEMENTS))
+    return FloorStatements(*(re.sub(r":(\w+)", r"%(\1)s", sql) for sql in _FLOOR_STATEMENTS))
+
+
+def floor_party(event_id: int, dialect: str) -> dict[str, Any]:
+    """The parameters of one registration by the request's JSON body, for the floors' SQL."""
+    body = request.get_json(force=True)
+    seed = secrets.token_hex(16)
+    now = utcnow()
+    return {
+        "event_id": event_id,
+        "name": str(body["name"]),
+        "email": str(body["email"]).lower(),
+        "seed": seed,
+        "token_hash": hashlib.sha256(f"token {seed}".encode()).hexdigest(),
+        "code_hash": hashlib.sha256(f"code {seed}".encode()).hexdigest(),
+        "message_id": f"<{seed}@bench.invalid>",
+        # SQLite keeps naive UTC text, as the service's column type writes it
+        "now": now.replace(tzinfo=None).isoformat(" ") if dialect == "sqlite" else now,
+    }
 
 
 @app.post("/bench/floor/<int:event_id>")
@@ -59,31 +86,17 @@ def registration_floor(event_id: int) -> tuple[Response, int]:
     rate limit, metrics, ORM or statement compilation: what the service adds to it is what
     bench/registrations.py shows beside it.
     """
-    body = request.get_json(force=True)
-    address = str(body["email"]).lower()
-    seed = secrets.token_hex(16)
-    now = utcnow()
     with db.engine.begin() as connection:
         dialect = connection.dialect.name
-        lock, count, add_registration, add_mail, move_version = _floor_statements(dialect)
+        sql = floor_statements(dialect)
+        party = floor_party(event_id, dialect)
         driver = connection.connection.dbapi_connection
-        values = {
-            "event_id": event_id,
-            "name": str(body["name"]),
-            "email": address,
-            "seed": seed,
-            "token_hash": hashlib.sha256(f"token {seed}".encode()).hexdigest(),
-            "code_hash": hashlib.sha256(f"code {seed}".encode()).hexdigest(),
-            "message_id": f"<{seed}@bench.invalid>",
-            # SQLite keeps naive UTC text, as the service's column type writes it
-            "now": now.replace(tzinfo=None).isoformat(" ") if dialect == "sqlite" else now,
-        }
-        capacity = driver.execute(lock, values).fetchone()[0]
-        taken = driver.execute(count, values).fetchone()[0]
-        status = "confirmed" if taken + 1 <= capacity else "waitlisted"
-        values["status"] = status
-        values["confirmed_at"] = values["now"] if status == "confirmed" else None
-        values["registration_id"] = driver.execute(add_registration, values).fetchone()[0]
-        driver.execute(add_mail, values)
-        driver.execute(move_version)
-    return jsonify({"status": status}), 201
+        capacity = driver.execute(sql.lock, party).fetchone()[0]
+        taken = driver.execute(sql.count, party).fetchone()[0]
+        seated = taken + 1 <= capacity
+        party["status"] = "confirmed" if seated else "waitlisted"
+        party["confirmed_at"] = party["now"] if seated else None
+        party["registration_id"] = driver.execute(sql.add_registration, party).fetchone()[0]
+        driver.execute(sql.add_mail, party)
+        driver.execute(sql.move_version)
+    return jsonify({"status": party["status"]}), 201

@@ -217,16 +217,21 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_rush_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every registration rush of these benches takes."""
     parser.add_argument("--attempts", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_rush_arguments(parser)
+    parser.add_argument("--backends", default="postgresql,sqlite")
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} CPUs, {cpu_model()}; gunicorn {args.workers} sync workers; "

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bench.registrations import CAPACITY, fire, outcome  # noqa: E402
+from bench.registrations import CAPACITY, add_rush_arguments, fire, outcome  # noqa: E402
 from bench.scratch import add_events, scratch_database  # noqa: E402
 from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
 
@@ -48,13 +48,7 @@ MODELS = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attempts", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
+    add_rush_arguments(parser)
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} CPUs, {cpu_model()}; gunicorn {args.workers} sync workers; "

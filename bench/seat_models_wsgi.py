@@ -6,15 +6,12 @@ that bench/seat_models.py adds to its scratch database, and run on PostgreSQL on
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from typing import Any
+from flask import Response, jsonify
 
-from flask import Response, jsonify, request
-
-from bench.hello_wsgi import app
+from bench.hello_wsgi import app, floor_party, floor_statements
 from calendar_app.extensions import csrf, db
-from calendar_app.timeutil import utcnow
+
+_SQL = floor_statements("postgresql")
 
 # Seated if nobody waits and the party fits; else one more waiting party. The row is locked by
 # the UPDATE itself, and READ COMMITTED evaluates the CASE on the latest committed version.
@@ -27,29 +24,12 @@ UPDATE events SET
 WHERE id = %(event_id)s
 RETURNING bench_waiting = 0 AS seated
 """
-_REGISTRATION_COLUMNS = (
-    "event_id, name, email, email_normalized, seats, status, language, source, token_seed, "
-    "token_hash, checkin_code_hash, created_at, updated_at, confirmed_at, standby, photo_consent"
-)
-_OUTBOX_COLUMNS = (
-    "kind, message_id, to_address, to_name, subject, body_text, body_html, language, "
-    "registration_id, event_id, status, attempts, next_attempt_at, created_at"
-)
-_ADD_REGISTRATION = f"""
-INSERT INTO registrations ({_REGISTRATION_COLUMNS})
-VALUES (%(event_id)s, %(name)s, %(email)s, %(email)s, 1, %(status)s, 'kk', 'api', %(seed)s,
-    %(token_hash)s, %(code_hash)s, %(now)s, %(now)s, %(confirmed_at)s, false, false)
-RETURNING id
-"""
-_ADD_MAIL = f"""
-INSERT INTO outbox_messages ({_OUTBOX_COLUMNS})
-VALUES ('registered', %(message_id)s, %(email)s, '', '', '', '', 'kk', %(registration_id)s,
-    %(event_id)s, 'pending', 0, %(now)s, %(now)s)
-"""
 _ALL_IN_ONE_STATEMENT = f"""
 WITH seat AS ({_TAKE_A_SEAT}),
 registration AS (
-    INSERT INTO registrations ({_REGISTRATION_COLUMNS})
+    INSERT INTO registrations (event_id, name, email, email_normalized, seats, status, language,
+        source, token_seed, token_hash, checkin_code_hash, created_at, updated_at, confirmed_at,
+        standby, photo_consent)
     SELECT %(event_id)s, %(name)s, %(email)s, %(email)s, 1,
         CASE WHEN seat.seated THEN 'confirmed' ELSE 'waitlisted' END,
         'kk', 'api', %(seed)s, %(token_hash)s, %(code_hash)s, %(now)s, %(now)s,
@@ -57,43 +37,28 @@ registration AS (
     FROM seat
     RETURNING id, status
 )
-INSERT INTO outbox_messages ({_OUTBOX_COLUMNS})
+INSERT INTO outbox_messages (kind, message_id, to_address, to_name, subject, body_text, body_html,
+    language, registration_id, event_id, status, attempts, next_attempt_at, created_at)
 SELECT 'registered', %(message_id)s, %(email)s, '', '', '', '', 'kk', registration.id,
     %(event_id)s, 'pending', 0, %(now)s, %(now)s
 FROM registration
 RETURNING (SELECT status FROM registration)
 """
-_MOVE_VERSION = "UPDATE content_version SET version = version + 1 WHERE id = 1"
-
-
-def _party(event_id: int) -> dict[str, Any]:
-    body = request.get_json(force=True)
-    seed = secrets.token_hex(16)
-    return {
-        "event_id": event_id,
-        "name": str(body["name"]),
-        "email": str(body["email"]).lower(),
-        "seed": seed,
-        "token_hash": hashlib.sha256(f"token {seed}".encode()).hexdigest(),
-        "code_hash": hashlib.sha256(f"code {seed}".encode()).hexdigest(),
-        "message_id": f"<{seed}@bench.invalid>",
-        "now": utcnow(),
-    }
 
 
 @app.post("/bench/seat-counter/<int:event_id>")
 @csrf.exempt
 def seat_counter(event_id: int) -> tuple[Response, int]:
-    """The counter decides (one statement), then the two inserts and the commit."""
-    party = _party(event_id)
+    """The counter decides (one statement), then the floor's two inserts and the commit."""
+    party = floor_party(event_id, "postgresql")
     with db.engine.begin() as connection:
         driver = connection.connection.dbapi_connection
         seated = driver.execute(_TAKE_A_SEAT, party).fetchone()[0]
         party["status"] = "confirmed" if seated else "waitlisted"
         party["confirmed_at"] = party["now"] if seated else None
-        party["registration_id"] = driver.execute(_ADD_REGISTRATION, party).fetchone()[0]
-        driver.execute(_ADD_MAIL, party)
-        driver.execute(_MOVE_VERSION)
+        party["registration_id"] = driver.execute(_SQL.add_registration, party).fetchone()[0]
+        driver.execute(_SQL.add_mail, party)
+        driver.execute(_SQL.move_version)
     return jsonify({"status": party["status"]}), 201
 
 
@@ -101,9 +66,9 @@ def seat_counter(event_id: int) -> tuple[Response, int]:
 @csrf.exempt
 def seat_counter_one_statement(event_id: int) -> tuple[Response, int]:
     """The counter's decision and both inserts in one statement, then the commit."""
-    party = _party(event_id)
+    party = floor_party(event_id, "postgresql")
     with db.engine.begin() as connection:
         driver = connection.connection.dbapi_connection
         status = driver.execute(_ALL_IN_ONE_STATEMENT, party).fetchone()[0]
-        driver.execute(_MOVE_VERSION)
+        driver.execute(_SQL.move_version)
     return jsonify({"status": status}), 201
