@@ -144,7 +144,8 @@ def test_several_processes_never_oversell(app, database_url: str, tmp_path: Path
 
 @pytest.mark.slow
 def test_one_address_pressed_from_many_clients_at_once_registers_once(app):
-    """The duplicate check is read before the event's lock; the unique index settles a race."""
+    """One registration, every other press refused as already registered, never a 500: the
+    address is read under the event's lock, with the unique index behind it."""
     clients = 16
     with app.app_context():
         event_id = make_event(capacity=50, max_party=1).id
