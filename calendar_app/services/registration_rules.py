@@ -155,7 +155,7 @@ def new_row(
     address: str | None,
     address_key: str | None,
     seats: int,
-    status: str,
+    status: str | None,
     language: str,
     source: str,
     now: datetime,
@@ -164,6 +164,9 @@ def new_row(
 ) -> Registration:
     """A new registration row with its final secrets: a random seed, and the hashes of the
     manage token derived from it and of that token's check-in code.
+
+    ``status=None`` leaves the status to ``set_status``: a registration builds its row before
+    it locks the event and decides the status under the lock, which is then held for less.
 
     ``with_token=False`` (the other dates of a course booking, managed through the booking's
     first row) gives the row unusable random hashes and no seed, so no mail carries a link to it.
@@ -174,14 +177,14 @@ def new_row(
         email=address,
         email_normalized=address_key,
         seats=seats,
-        status=status,
         language=language,
         source=source,
         created_at=now,
         updated_at=now,
-        confirmed_at=now if status == STATUS_CONFIRMED else None,
         photo_consent=photo_consent,
     )
+    if status is not None:
+        set_status(registration, status, now)
     if with_token:
         registration.token_seed = generate_token()
         issue_token(registration)
@@ -189,6 +192,12 @@ def new_row(
         registration.token_hash = hash_token(generate_token())
         registration.checkin_code_hash = hash_token(generate_token())
     return registration
+
+
+def set_status(registration: Registration, status: str, now: datetime) -> None:
+    """Give a new row its status (and, confirmed, the moment it was)."""
+    registration.status = status
+    registration.confirmed_at = now if status == STATUS_CONFIRMED else None
 
 
 def issue_token(registration: Registration) -> str:

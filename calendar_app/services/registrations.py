@@ -46,6 +46,7 @@ from .registration_rules import (
     duplicate_conflict,
     new_row,
     open_seats_and_address,
+    set_status,
 )
 from .seats import OpenSeats, lock_event, seat_count
 from .validation import registration_fields
@@ -115,6 +116,22 @@ def register(
         address_optional=source == SOURCE_WALK_IN,
         photo_consent=photo_consent,
     )
+    # What does not depend on the seats is done before the lock that every other
+    # registration for the event waits on: the row, its secrets and the address's standing.
+    registration = new_row(
+        event_id,
+        name=name,
+        address=address,
+        address_key=address_key,
+        seats=seats,
+        status=None,
+        language=language,
+        source=source,
+        now=now,
+        photo_consent=consent,
+    )
+    token = registration_manage_token(registration)
+    standing = no_shows.standing(address_key, source, now)
     event = lock_event(event_id)
     if seats > event.max_party:
         raise InvalidInput(
@@ -127,24 +144,12 @@ def register(
     if taken:
         raise duplicate_conflict()
     status = _decide_status(event, seats, count, source, override_capacity)
-    standby = _on_standby(event, status, no_shows.standing(address_key, source, now), now)
+    standby = _on_standby(event, status, standing, now)
     if standby:
         status = STATUS_WAITLISTED
-    registration = new_row(
-        event.id,
-        name=name,
-        address=address,
-        address_key=address_key,
-        seats=seats,
-        status=status,
-        language=language,
-        source=source,
-        now=now,
-        photo_consent=consent,
-    )
+    set_status(registration, status, now)
     registration.standby = standby
     add_row(registration)
-    token = registration_manage_token(registration)
     if notify:
         kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
         mail.enqueue(kind, registration, now)
