@@ -18,6 +18,12 @@ the hello-world, and of registrations to the floor, and checks the database afte
 events: exactly 100 confirmed seats, every other attempt waitlisted, the confirmed ones being the
 first to arrive. Rate limits are off (RATELIMIT_ENABLED=false).
 
+For each phase it also prints the CPU each request cost the gunicorn (master and workers),
+the PostgreSQL server and the bench's own client threads (read from /proc around the phase), how
+busy that kept the machine's CPUs, and the most that cost allows: the share of the hello-world's
+rate reached were every CPU busy with it. A phase well below that ceiling waits on the event's
+lock; one near it is bound by the processors.
+
     .venv/bin/python bench/registrations.py [--attempts 1000] [--concurrency 32] [--workers 4]
         [--backends postgresql,sqlite] [--database-url postgresql://postgres@127.0.0.1:5432/test]
 """
@@ -25,6 +31,7 @@ first to arrive. Rate limits are off (RATELIMIT_ENABLED=false).
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -34,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.scratch import add_events, scratch_database  # noqa: E402
-from bench.server import cpu_model, free_port, start_gunicorn, stop  # noqa: E402
+from bench.server import CpuTimes, cpu_model, cpu_times, free_port, start_gunicorn, stop  # noqa: E402
 from calendar_app import create_app  # noqa: E402
 from calendar_app.extensions import db  # noqa: E402
 from calendar_app.models import Registration  # noqa: E402
@@ -58,10 +66,30 @@ class LoadResult:
     latencies: list[float]
     statuses: Counter
     bodies: list[dict]
+    cpu: CpuTimes | None = None  # what the run cost each side (``fire`` with ``measure``)
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds
+
+    def cpu_summary(self, hello_rate: float) -> str:
+        """CPU milliseconds per request on each side; how busy that kept the machine (well
+        below 100% while requests queue: they wait on a lock, not on the processors); and the
+        most this CPU cost allows, as a share of the hello-world's rate, were every CPU busy."""
+        if self.cpu is None:
+            return "not measured"
+        count = len(self.latencies)
+        cpus = os.cpu_count() or 1
+        sides = [("workers", self.cpu.workers), ("client", self.cpu.client)]
+        if self.cpu.database:
+            sides.insert(1, ("PostgreSQL", self.cpu.database))
+        per_request = ", ".join(f"{name} {used / count * 1000:.2f}" for name, used in sides)
+        busy = self.cpu.total / (self.seconds * cpus)
+        ceiling = cpus / (self.cpu.total / count) / hello_rate
+        return (
+            f"{per_request} ms per request; the CPUs {busy:.0%} busy; "
+            f"at this cost at most {ceiling:.0%} of the hello-world"
+        )
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
@@ -99,8 +127,14 @@ def outcome(database_url: str, instance: Path, event_id: int) -> dict[str, objec
     return {"rows": len(rows), "confirmed_seats": confirmed, "first_come_first_served": first_come}
 
 
-def fire(port: int, requests: list[tuple[str, str, bytes | None]], concurrency: int) -> LoadResult:
-    """Send every request once from ``concurrency`` threads; one connection per request."""
+def fire(
+    port: int,
+    requests: list[tuple[str, str, bytes | None]],
+    concurrency: int,
+    measure: Callable[[], CpuTimes] | None = None,
+) -> LoadResult:
+    """Send every request once from ``concurrency`` threads; one connection per request. With
+    ``measure`` (a ``cpu_times`` reading), the result also holds the CPU the run cost."""
     latencies: list[float] = []
     statuses: Counter = Counter()
     bodies: list[dict] = []
@@ -137,11 +171,14 @@ def fire(port: int, requests: list[tuple[str, str, bytes | None]], concurrency: 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
+    used_before = measure() if measure is not None else None
     start_line.wait()
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    return LoadResult(time.perf_counter() - began, latencies, statuses, bodies)
+    seconds = time.perf_counter() - began
+    cpu = measure() - used_before if measure is not None else None
+    return LoadResult(seconds, latencies, statuses, bodies, cpu)
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
@@ -162,10 +199,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
             }
             port = free_port()
             process = start_gunicorn(env, port, args.workers)
+            measure = functools.partial(cpu_times, process, with_database=backend != "sqlite")
             try:
                 hello = [("GET", "/bench/hello", None)] * args.attempts
                 fire(port, hello[:200], args.concurrency)  # warm every worker up
-                before = fire(port, hello, args.concurrency)
+                before = fire(port, hello, args.concurrency, measure)
                 registrations = [
                     (
                         "POST",
@@ -176,7 +214,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
                     )
                     for n in range(args.attempts)
                 ]
-                rush = fire(port, registrations, args.concurrency)
+                rush = fire(port, registrations, args.concurrency, measure)
                 floor = fire(
                     port,
                     [
@@ -184,8 +222,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
                         for _, _, body in registrations
                     ],
                     args.concurrency,
+                    measure,
                 )
-                after = fire(port, hello, args.concurrency)
+                after = fire(port, hello, args.concurrency, measure)
             finally:
                 stop(process)
             stored = outcome(database_url, tmp / "instance", event_id)
@@ -211,6 +250,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, object]:
         "floor_http": dict(floor.statuses),
         "floor_ok": floor_stored["confirmed_seats"] == CAPACITY
         and floor_stored["first_come_first_served"],
+        "cpu": {
+            "hello-world": before.cpu_summary(hello_rate),
+            "registrations": rush.cpu_summary(hello_rate),
+            "floor": floor.cpu_summary(hello_rate),
+        },
         "http": dict(rush.statuses),
         "answered": dict(answered),
         **stored,
@@ -252,7 +296,8 @@ def main() -> None:
             f"p50 {result['floor_p50']:6.1f} ms  p95 {result['floor_p95']:6.1f} ms  "
             f"ratio {result['floor_ratio']:.0%} of hello-world; HTTP statuses "
             f"{result['floor_http']}, exactly-capacity and in order: {result['floor_ok']}\n"
-            f"  HTTP statuses: {result['http']}; answers: {result['answered']}\n"
+            + "".join(f"  CPU, {phase}: {summary}\n" for phase, summary in result["cpu"].items())
+            + f"  HTTP statuses: {result['http']}; answers: {result['answered']}\n"
             f"  database: {result['rows']} registrations, {result['confirmed_seats']} seats "
             f"confirmed (capacity {CAPACITY}), first come first served: "
             f"{result['first_come_first_served']}"

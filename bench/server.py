@@ -7,12 +7,14 @@ import http.client
 import os
 import platform
 import re
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,3 +158,47 @@ def worker_rss(process: subprocess.Popen) -> list[int]:
         status = Path(f"/proc/{pid}/status").read_text()
         sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
     return sorted(sizes)
+
+
+@dataclass(frozen=True)
+class CpuTimes:
+    """CPU seconds (user and system) spent so far by each side of a bench run."""
+
+    workers: float  # the gunicorn's process group: its master and every worker
+    database: float  # every PostgreSQL server process on the machine (0 without one)
+    client: float  # this process: the bench's client threads
+
+    def __sub__(self, other: CpuTimes) -> CpuTimes:
+        return CpuTimes(
+            self.workers - other.workers,
+            self.database - other.database,
+            self.client - other.client,
+        )
+
+    @property
+    def total(self) -> float:
+        return self.workers + self.database + self.client
+
+
+def cpu_times(process: subprocess.Popen, *, with_database: bool = True) -> CpuTimes:
+    """The CPU used so far by ``process``'s group, the PostgreSQL server (unless
+    ``with_database`` is false: a SQLite run) and this process, read from /proc: a phase's
+    figure is the difference of two readings around it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    workers = database = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = int(fields[11]) + int(fields[12])  # utime, stime
+        if int(fields[2]) == process.pid:  # the process group gunicorn was started in
+            workers += used
+        elif with_database and name.startswith("postgres"):
+            database += used
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return CpuTimes(workers / tick, database / tick, own.ru_utime + own.ru_stime)
