@@ -93,10 +93,15 @@ def registration_floor(event_id: int) -> tuple[Response, int]:
         driver = connection.connection.dbapi_connection
         capacity = driver.execute(sql.lock, party).fetchone()[0]
         taken = driver.execute(sql.count, party).fetchone()[0]
-        seated = taken + 1 <= capacity
-        party["status"] = "confirmed" if seated else "waitlisted"
-        party["confirmed_at"] = party["now"] if seated else None
-        party["registration_id"] = driver.execute(sql.add_registration, party).fetchone()[0]
-        driver.execute(sql.add_mail, party)
-        driver.execute(sql.move_version)
+        write_party(driver, sql, party, seated=taken + 1 <= capacity)
     return jsonify({"status": party["status"]}), 201
+
+
+def write_party(driver: Any, sql: FloorStatements, party: dict[str, Any], *, seated: bool) -> None:
+    """The floors' writes once the seat is decided: the registration with its status, its
+    outbox row and the content version (``party`` gets the status and the new row's id)."""
+    party["status"] = "confirmed" if seated else "waitlisted"
+    party["confirmed_at"] = party["now"] if seated else None
+    party["registration_id"] = driver.execute(sql.add_registration, party).fetchone()[0]
+    driver.execute(sql.add_mail, party)
+    driver.execute(sql.move_version)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from bench.hello_wsgi import app, floor_party, floor_statements
+from bench.hello_wsgi import app, floor_party, floor_statements, write_party
 from calendar_app.extensions import csrf, db
 
 _SQL = floor_statements("postgresql")
@@ -54,11 +54,7 @@ def seat_counter(event_id: int) -> tuple[Response, int]:
     with db.engine.begin() as connection:
         driver = connection.connection.dbapi_connection
         seated = driver.execute(_TAKE_A_SEAT, party).fetchone()[0]
-        party["status"] = "confirmed" if seated else "waitlisted"
-        party["confirmed_at"] = party["now"] if seated else None
-        party["registration_id"] = driver.execute(_SQL.add_registration, party).fetchone()[0]
-        driver.execute(_SQL.add_mail, party)
-        driver.execute(_SQL.move_version)
+        write_party(driver, _SQL, party, seated=seated)
     return jsonify({"status": party["status"]}), 201
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import insert_loaded
@@ -72,19 +72,22 @@ def duplicate_conflict() -> Conflict:
     return Conflict(_("This e-mail address is already registered for this event."), field="email")
 
 
-# Spelled out, not bound, so that PostgreSQL's generic plans can use the partial unique index.
-_NOT_CANCELLED = Registration.status != literal_column(f"'{STATUS_CANCELLED}'")
+def _holds_the_address() -> tuple[ColumnElement[bool], ...]:
+    """A registration that holds the bound address ``key``: any status but cancelled, the
+    status spelled out (not bound) so that PostgreSQL's generic plans can use the partial unique
+    index on event and address."""
+    return (
+        Registration.email_normalized == bindparam("key"),
+        Registration.status != literal_column(f"'{STATUS_CANCELLED}'"),
+        Registration.email_normalized.is_not(None),
+    )
 
 
 @functools.cache
 def _active_registration_of_address() -> Select:
     return (
         select(Registration.id)
-        .where(
-            Registration.event_id.in_(bindparam("ids", expanding=True)),
-            Registration.email_normalized == bindparam("key"),
-            _NOT_CANCELLED,
-        )
+        .where(Registration.event_id.in_(bindparam("ids", expanding=True)), *_holds_the_address())
         .limit(1)
     )
 
@@ -105,12 +108,7 @@ def _open_seats_and_address_statement() -> Select:
     taken = (
         select(func.count())
         .select_from(Registration)
-        .where(
-            Registration.event_id == Event.id,
-            Registration.email_normalized == bindparam("key"),
-            _NOT_CANCELLED,
-            Registration.email_normalized.is_not(None),
-        )
+        .where(Registration.event_id == Event.id, *_holds_the_address())
     )
     return open_seats_statement().add_columns(taken.scalar_subquery())
 
