@@ -1,4 +1,5 @@
-"""Engine set-up: SQLite tuned for several concurrent writers, PostgreSQL as it is.
+"""Engine set-up: SQLite tuned for several concurrent writers; PostgreSQL connections checked
+without a round trip when the pool hands them out.
 
 SQLite: WAL, foreign keys, a busy timeout, and the pysqlite driver's own transaction handling
 switched off so that we emit BEGIN ourselves. A transaction that may write begins with
@@ -10,6 +11,7 @@ deferred transaction and never blocks writers or waits for them.
 from __future__ import annotations
 
 import functools
+import select
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -19,6 +21,7 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import Insert, event, insert, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.functions import FunctionElement
@@ -87,10 +90,38 @@ def engine_options(database_uri: str) -> dict[str, Any]:
         return {
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         }
-    return {"pool_pre_ping": True}
+    return {}
+
+
+def connection_was_ended(dbapi_connection: Any) -> bool:
+    """Whether the server has ended an idle pooled connection, seen without a round trip.
+
+    A server that ends a connection (a restart, ``pg_terminate_backend``, an idle timeout) sends
+    its reason and closes the socket, so the socket of an idle connection it has ended has
+    something to read; a healthy idle one has nothing. This replaces the pool's pre-ping (a
+    ``SELECT 1`` round trip before every checkout). A connection that is lost without a word (a
+    cable pulled) is caught by neither check: the first statement fails, and the pool is
+    refreshed by the disconnect that error shows.
+    """
+    if dbapi_connection.closed:
+        return True
+    poller = select.poll()
+    try:
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+    except (OSError, ValueError):  # no socket left
+        return True
+    return bool(poller.poll(0))
 
 
 def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "checkout")
+        def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            if connection_was_ended(dbapi_connection):
+                raise DisconnectionError("the server ended this connection")  # the pool retries
+
+        return
     if engine.dialect.name != "sqlite":
         return
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import text
@@ -248,6 +249,24 @@ def test_pages_survive_the_database_dropping_every_connection(app, client, event
         db.engine.dispose()
     register(app.test_client(), event_id, seats=2)
     assert seats_left(client.get(f"/events/{event_id}")) == 10
+
+
+@pytest.mark.postgresql_only
+def test_requests_survive_the_server_ending_the_pooled_connections(app, event_id, database_url):
+    """PostgreSQL ends every connection (a restart, an administrator) while the pool keeps them
+    idle: the next requests get fresh connections instead of an error, with nothing lost."""
+    client = app.test_client()
+    assert seats_left(client.get(f"/events/{event_id}")) == 12
+    register(client, event_id, seats=2)
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert ended >= 1  # the pool's idle connection was among them
+    register(client, event_id, seats=3, email="dana@example.kz")
+    assert seats_left(client.get(f"/events/{event_id}")) == 7
+    assert client.get("/readyz").status_code == 200
 
 
 def test_metrics_count_the_kept_and_the_rendered_answers(app, client, event_id):
