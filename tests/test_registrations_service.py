@@ -10,14 +10,14 @@ from sqlalchemy.event import listen, remove
 
 from calendar_app.database import unit_of_work
 from calendar_app.extensions import db
-from calendar_app.models import Registration
+from calendar_app.models import OutboxMessage, Registration
 from calendar_app.security import derived_token, hash_token
 from calendar_app.services import registrations as regs
 from calendar_app.services.errors import Conflict, InvalidInput, NotFound
 from calendar_app.services.events import EventData, cancel_event, update_event
 from calendar_app.services.mail import recover_manage_token
 from calendar_app.services.registration_rules import checkin_code_for
-from calendar_app.services.seats import OpenSeats, seat_count
+from calendar_app.services.seats import OpenSeats, open_seats, seat_count
 from tests import factories
 from tests.factories import NOW, make_event
 
@@ -175,32 +175,47 @@ def test_a_party_larger_than_a_lowered_capacity_does_not_block_the_queue(ctx):
 def test_one_active_registration_per_address_case_insensitive(ctx):
     event = make_event(capacity=10)
     sign_up(event, email="mama@example.kz")
+    db.session.commit()
     before = registration_count()
     for variant in ("MAMA@example.kz", "mama@EXAMPLE.KZ", " Mama@Example.kz "):
-        with pytest.raises(Conflict, match="already registered"):
+        with pytest.raises(Conflict, match="already registered"), unit_of_work():
             sign_up(event, email=variant)
     assert registration_count() == before
     other = make_event(capacity=10)
     assert sign_up(other, email="mama@example.kz").status == "confirmed"
 
 
-def test_the_database_refuses_a_duplicate_that_slips_past_the_check(ctx, monkeypatch):
-    event = make_event(capacity=10)
+def test_a_duplicate_on_the_way_to_a_seat_is_refused_by_the_unique_index(ctx):
+    """A registration that would get a seat (or a place in the queue) meets an address already
+    registered only at the unique index on event and address: the refusal rolls the whole change
+    back, mail included, and the next registration goes through."""
+    event = make_event(capacity=1, waitlist_enabled=True)
     sign_up(event, email="dup@example.kz")
     db.session.commit()
-    counted = regs.open_seats_and_address
-
-    def as_if_not_taken(event_id, address_key):
-        return counted(event_id, address_key)[0], False
-
-    monkeypatch.setattr(regs, "open_seats_and_address", as_if_not_taken)
+    mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
     with pytest.raises(Conflict, match="already registered"), unit_of_work():
-        sign_up(event, email="Dup@example.kz")
-    # The refusal rolled the whole change back, and the next registration goes through.
+        sign_up(event, email="Dup@example.kz")  # would wait in the queue
     assert registration_count() == 1
-    assert sign_up(event, email="next@example.kz").status == "confirmed"
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == mails
+    assert sign_up(event, email="next@example.kz").status == "waitlisted"
     db.session.commit()
     assert registration_count() == 2
+
+
+@pytest.mark.parametrize("waitlist", [False, True])
+def test_an_address_registered_already_hears_that_before_any_other_refusal(ctx, waitlist):
+    """The event is full (or the party too large for it): an address that holds a registration
+    there is told it is registered, not why there would be no seat for it."""
+    event = make_event(capacity=2, max_party=4, waitlist_enabled=waitlist)
+    sign_up(event, email="mama@example.kz", seats=2)
+    db.session.commit()
+    retry_seats = 1 if not waitlist else 3  # full without a waitlist; larger than the event
+    with pytest.raises(Conflict, match="already registered"), unit_of_work():
+        sign_up(event, email="MAMA@example.kz", seats=retry_seats)
+    with pytest.raises(Conflict) as refusal, unit_of_work():
+        sign_up(event, email="papa@example.kz", seats=retry_seats)
+    assert "already registered" not in str(refusal.value)
+    assert registration_count() == 1
 
 
 @pytest.mark.parametrize(
@@ -432,32 +447,28 @@ def test_a_newcomers_seat_figures_agree_with_the_full_count(ctx):
         )
         assert (seats.free, seats.available) == (full.free, full.available)
 
-    seats, taken = regs.open_seats_and_address(event.id, parties[2].email_normalized)
+    seats = open_seats(event.id)
     agree(seats)
     assert (seats.waiting_parties, seats.standby_parties, seat_count(event.id).checked_in) == (
         2,
         1,
         2,
     )
-    assert taken is True  # confirmed
-    assert regs.open_seats_and_address(event.id, parties[4].email_normalized)[1] is True  # waits
-    assert regs.open_seats_and_address(event.id, parties[1].email_normalized)[1] is False
-    assert regs.open_seats_and_address(event.id, "elsewhere@example.kz")[1] is False
-    assert regs.open_seats_and_address(987654, "elsewhere@example.kz") == (OpenSeats(), False)
+    assert open_seats(987654) == OpenSeats()
 
     # A walk-in without an address seated beyond the capacity: no seat is free, none taken.
     walk_in = sign_up(
         event, email="", source="walk_in", override_capacity=True, seats=4
     ).registration
-    seats, taken = regs.open_seats_and_address(event.id, None)
+    seats = open_seats(event.id)
     agree(seats)
-    assert seats.confirmed > seats.capacity and seats.free == 0 and taken is False
+    assert seats.confirmed > seats.capacity and seats.free == 0
 
     # Only standby parties waiting: a newcomer takes a free seat before them.
     regs.cancel(parties[4], NOW)
     regs.cancel(parties[3], NOW)
     regs.cancel(walk_in, NOW)
-    seats = regs.open_seats_and_address(event.id, None)[0]
+    seats = open_seats(event.id)
     agree(seats)
     assert seats.waiting_parties == seats.standby_parties == 1
     assert seats.available > 0

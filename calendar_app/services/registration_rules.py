@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import insert_loaded
@@ -23,7 +23,6 @@ from ..models import Event, Registration
 from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..security import generate_token, hash_token, registration_manage_token
 from .errors import Conflict
-from .seats import OpenSeats, open_seats_statement
 
 
 @dataclass(frozen=True)
@@ -103,31 +102,6 @@ def address_is_taken(event_ids: Iterable[int], email_key: str | None) -> bool:
     return found is not None
 
 
-@functools.cache
-def _open_seats_and_address_statement() -> Select:
-    taken = (
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.event_id == Event.id, *_holds_the_address())
-    )
-    return open_seats_statement().add_columns(taken.scalar_subquery())
-
-
-def open_seats_and_address(event_id: int, email_key: str | None) -> tuple[OpenSeats, bool]:
-    """The event's OpenSeats and whether the address has an active registration there already,
-    in one query: a registration reads both under the event's lock, so the answer cannot change
-    before it commits (the unique index on event and address stands behind it all the same)."""
-    # On the session's connection: a plain Core read, without the ORM's execution around it.
-    row = (
-        db.session.connection()
-        .execute(_open_seats_and_address_statement(), {"event_id": event_id, "key": email_key})
-        .one_or_none()
-    )
-    if row is None:
-        return OpenSeats(), False
-    return OpenSeats(*(int(value) for value in row[:-1])), bool(row[-1])
-
-
 def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> None:
     """One active registration per address and event (the database enforces it too)."""
     if address_is_taken(event_ids, email_key):
@@ -135,7 +109,8 @@ def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> Non
 
 
 def add_row(registration: Registration) -> None:
-    """Insert a registration; the unique index on (event, address) answers a race as a duplicate.
+    """Insert a registration; the unique index on (event, address) answers a duplicate (an
+    address registered before, or a race) as such.
 
     After that refusal the transaction can only be rolled back, which is what the caller's
     ``unit_of_work`` does with the Conflict (no savepoint: two round trips fewer under the lock).

@@ -42,13 +42,12 @@ from .errors import Conflict, InvalidInput
 from .registration_rules import (
     RegistrationResult,
     add_row,
+    check_address_is_new,
     check_takes_registrations,
-    duplicate_conflict,
     new_row,
-    open_seats_and_address,
     set_status,
 )
-from .seats import OpenSeats, lock_event, seat_count
+from .seats import OpenSeats, lock_event, open_seats, seat_count
 from .validation import registration_fields
 
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
@@ -140,11 +139,16 @@ def register(
     if source != SOURCE_WALK_IN:
         course_bookings.refuse_single_registration(event)
     check_takes_registrations(event, now, source)
-    count, taken = open_seats_and_address(event.id, address_key)
-    if taken:
-        raise duplicate_conflict()
-    status = _decide_status(event, seats, count, source, override_capacity)
-    standby = _on_standby(event, status, standing, now)
+    count = open_seats(event.id)
+    try:
+        status = _decide_status(event, seats, count, source, override_capacity)
+        standby = _on_standby(event, status, standing, now)
+    except Conflict:
+        # An address registered already is told so rather than why it could not have a seat.
+        # On the way to a seat the unique index on event and address is the check (add_row):
+        # one query less under the lock.
+        check_address_is_new((event.id,), address_key)
+        raise
     if standby:
         status = STATUS_WAITLISTED
     set_status(registration, status, now)

@@ -140,6 +140,13 @@ def open_seats_statement() -> Select:
     ).where(Event.id == bindparam("event_id"))
 
 
+def open_seats(event_id: int) -> OpenSeats:
+    """The event's OpenSeats, read under its lock by a newcomer's registration (a plain Core
+    read on the session's connection, without the ORM's execution around it)."""
+    row = db.session.connection().execute(open_seats_statement(), {"event_id": event_id}).first()
+    return OpenSeats() if row is None else OpenSeats(*(int(value) for value in row))
+
+
 @functools.cache
 def _lock_event_statement() -> Select:
     # populate_existing: an event the request loaded before the lock is read again under it.
