@@ -34,6 +34,18 @@ _BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
 _READ = "SELECT version FROM content_version WHERE id = 1"
 
 
+def changes_content(statement: str) -> bool:
+    """Whether a SQL statement writes a table that visitors can see."""
+    match = _WRITE.match(statement)
+    return match is not None and match.group(1).lower() not in UNSEEN_TABLES
+
+
+def mark_changed(connection: Connection) -> None:
+    """Move the version on when this connection's transaction commits (for a statement sent
+    past the engine's events, ``database.DriverStatement``)."""
+    connection.info[_CHANGED] = True
+
+
 def watch_engine(engine: Engine) -> None:
     """Move the content version with every commit that wrote a table visitors can see."""
 
@@ -46,14 +58,11 @@ def watch_engine(engine: Engine) -> None:
         context: Any,
         _executemany: bool,
     ) -> None:
-        if connection.info.get(_CHANGED):
-            return
-        match = _WRITE.match(statement)
-        if match is None or match.group(1).lower() in UNSEEN_TABLES:
+        if connection.info.get(_CHANGED) or not changes_content(statement):
             return
         if context is not None and context.execution_options.get(QUIET):
             return
-        connection.info[_CHANGED] = True
+        mark_changed(connection)
 
     @event.listens_for(engine, "commit")
     def _move_on(connection: Connection) -> None:

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import functools
 import select
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Insert, event, insert, inspect
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import Executable, bindparam, event, insert, inspect
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
@@ -168,10 +169,105 @@ def unit_of_work() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class _DriverPlan:
+    sql: str
+    order: tuple[str, ...] | None  # a positional paramstyle's order of the parameters
+    defaults: dict[str, Any]
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+    changes_content: bool
+
+    def parameters(self, given: Mapping[str, Any]) -> Any:
+        values = {**self.defaults, **given}
+        for name, process in self.binds:
+            values[name] = process(values[name])
+        return values if self.order is None else [values[name] for name in self.order]
+
+    def rows(self, fetched: list[Any]) -> list[tuple[Any, ...]]:
+        if not any(self.results):
+            return fetched
+        return [
+            tuple(
+                value if process is None else process(value)
+                for value, process in zip(row, self.results, strict=True)
+            )
+            for row in fetched
+        ]
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and sent straight to the driver, on the
+    session's connection and in its transaction.
+
+    For the statements a registration sends while it holds its event's lock: there SQLAlchemy's
+    work around each execution (execution context, result object, ORM) cost more than the
+    statements, and every other registration for the event waits meanwhile. Parameters and rows
+    go through the columns' own type processors (UTC datetimes as SQLite's text), driver errors
+    come out as SQLAlchemy's (an IntegrityError for a unique index), and a write to a table that
+    visitors see moves the content version with the commit, as every statement's does.
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self._statement = statement
+        self._plans: dict[str, _DriverPlan] = {}
+
+    def rows(self, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute with ``parameters`` (by bind name); the rows it returns, if any."""
+        from .content_version import mark_changed
+        from .extensions import db
+
+        connection = db.session.connection()
+        dialect = connection.dialect
+        plan = self._plans.get(dialect.name) or self._plan(dialect)
+        values = plan.parameters(parameters)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(plan.sql, values)
+            # A statement with columns always returns a result set; asking the cursor instead
+            # (its description) builds the columns' descriptions anew each time.
+            fetched = cursor.fetchall() if plan.results else []
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, connection.connection, cursor):
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                plan.sql, values, error, dialect.loaded_dbapi.Error
+            ) from error
+        finally:
+            cursor.close()
+        if plan.changes_content:
+            mark_changed(connection)
+        return plan.rows(fetched)
+
+    def _plan(self, dialect: Dialect) -> _DriverPlan:
+        from .content_version import changes_content
+
+        compiled = self._statement.compile(dialect=dialect)
+        binds = []
+        for name, bind in compiled.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binds.append((name, process))
+        plan = _DriverPlan(
+            sql=compiled.string,
+            order=tuple(compiled.positiontup) if compiled.positiontup else None,
+            defaults=dict(compiled.params),
+            binds=tuple(binds),
+            results=tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self._statement.exported_columns
+            ),
+            changes_content=changes_content(compiled.string),
+        )
+        self._plans[dialect.name] = plan
+        return plan
+
+
+@dataclass(frozen=True)
 class _InsertPlan:
-    statement: Insert
-    # (attribute, column key, the column's scalar default or None) of every column but the key
-    columns: tuple[tuple[str, str, Any], ...]
+    statement: DriverStatement
+    # (attribute, the column's scalar default or None) of every column but the key; the
+    # statement's parameters are named by attribute
+    columns: tuple[tuple[str, Any], ...]
     key_attributes: tuple[str, ...]
 
 
@@ -185,35 +281,44 @@ def _insert_plan(model: type) -> _InsertPlan:
             continue
         default = column.default
         scalar = default.arg if default is not None and default.is_scalar else None
-        columns.append((attribute.key, column.key, scalar))
+        columns.append((attribute.key, column, scalar))
+    statement = (
+        insert(model)
+        .values({column: bindparam(attribute) for attribute, column, _ in columns})
+        .returning(*mapper.primary_key)
+    )
     return _InsertPlan(
-        statement=insert(model).returning(*mapper.primary_key),
-        columns=tuple(columns),
+        statement=DriverStatement(statement),
+        columns=tuple((attribute, scalar) for attribute, _, scalar in columns),
         key_attributes=tuple(
             mapper.get_property_by_column(column).key for column in mapper.primary_key
         ),
     )
 
 
-def insert_loaded(instance: Any) -> None:
-    """Insert a new ORM object with one Core statement and attach it to the session as loaded.
+def insert_row(instance: Any) -> None:
+    """Insert a new ORM object with one statement sent straight to the driver, and give it its
+    key; the object stays out of the session, as written (changing it changes nothing).
 
     For the rows written while an event is locked: the unit of work's flush cost more than the
     insert itself there. Every column is written (unset ones with their column default, else
-    NULL) so that no attribute is loaded again afterwards. Errors are the database's, as with a
-    flush (an IntegrityError for a unique index).
+    NULL), so every attribute can be read. Errors are the database's, as with a flush (an
+    IntegrityError for a unique index).
     """
+    plan = _insert_plan(type(instance))
+    state = instance_dict(instance)
+    written = {attribute: state.get(attribute, default) for attribute, default in plan.columns}
+    (row,) = plan.statement.rows(written)
+    # What was written is the object's state now, as if it had been loaded.
+    state.update(written)
+    state.update(zip(plan.key_attributes, row, strict=True))
+
+
+def insert_loaded(instance: Any) -> None:
+    """``insert_row``, then the object attached to the session as loaded, to be changed later
+    in the transaction like any other."""
     from .extensions import db
 
-    plan = _insert_plan(type(instance))
-    state = instance.__dict__
-    values: dict[str, Any] = {}
-    for attribute, column, default in plan.columns:
-        if attribute not in state:
-            setattr(instance, attribute, default)
-        values[column] = state[attribute]
-    row = db.session.connection().execute(plan.statement, values).one()
-    for attribute, value in zip(plan.key_attributes, row, strict=True):
-        setattr(instance, attribute, value)
+    insert_row(instance)
     make_transient_to_detached(instance)
     db.session.add(instance)

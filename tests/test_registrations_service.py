@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.event import listen, remove
 
-from calendar_app.database import unit_of_work
+from calendar_app.database import DriverStatement, unit_of_work
 from calendar_app.extensions import db
 from calendar_app.models import OutboxMessage, Registration
 from calendar_app.security import derived_token, hash_token
@@ -351,13 +351,23 @@ def test_check_in_only_for_confirmed_registrations(ctx):
         regs.check_in(waiting, None, NOW)
 
 
-def test_a_new_registration_is_written_once_with_a_token_that_later_mails_find_again(ctx):
+def test_a_new_registration_is_written_once_with_a_token_that_later_mails_find_again(
+    ctx, monkeypatch
+):
     event = make_event(capacity=5)
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement.lstrip().split(None, 2)[:2])
 
+    driver_rows = DriverStatement.rows
+
+    def recorded_rows(self, parameters):  # the statements sent straight to the driver
+        rows = driver_rows(self, parameters)
+        record(None, None, self._plans[db.engine.dialect.name].sql)
+        return rows
+
+    monkeypatch.setattr(DriverStatement, "rows", recorded_rows)
     listen(db.engine, "before_cursor_execute", record)
     try:
         result = sign_up(event, email="once@example.kz")
@@ -409,14 +419,14 @@ def test_an_address_freed_while_waiting_for_the_lock_registers(ctx, monkeypatch)
     event = make_event(capacity=5)
     earlier = sign_up(event, email="again@example.kz").registration
     db.session.commit()
-    real_lock = regs.lock_event
+    real_lock = regs.lock_event_terms
 
     def lock_after_a_cancellation(event_id):
         earlier.status = "cancelled"  # what the transaction holding the lock committed
         db.session.flush()
         return real_lock(event_id)
 
-    monkeypatch.setattr(regs, "lock_event", lock_after_a_cancellation)
+    monkeypatch.setattr(regs, "lock_event_terms", lock_after_a_cancellation)
     assert sign_up(event, email="Again@example.kz").status == "confirmed"
     db.session.commit()
     assert registration_count() == 2

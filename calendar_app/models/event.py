@@ -26,7 +26,29 @@ STATUS_CANCELLED = "cancelled"
 DEFAULT_MAX_PARTY = 4
 
 
-class Event(db.Model):
+class RegistrationWindow:
+    """When an event takes registrations, from its columns: shared by ``Event`` and the terms a
+    newcomer's registration reads under the event's lock (``services.seats.EventTerms``)."""
+
+    status: str
+    registration: str
+    starts_at: datetime
+    closes_at: datetime | None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == STATUS_CANCELLED
+
+    @property
+    def is_drop_in(self) -> bool:
+        return self.registration == REGISTRATION_NONE
+
+    @property
+    def effective_closes_at(self) -> datetime:
+        return self.closes_at or self.starts_at
+
+
+class Event(RegistrationWindow, db.Model):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
@@ -80,18 +102,6 @@ class Event(db.Model):
         back_populates="event", order_by="Registration.id"
     )
     report: Mapped[Report | None] = relationship(back_populates="event")
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == STATUS_CANCELLED
-
-    @property
-    def is_drop_in(self) -> bool:
-        return self.registration == REGISTRATION_NONE
-
-    @property
-    def effective_closes_at(self) -> datetime:
-        return self.closes_at or self.starts_at
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"

@@ -40,15 +40,15 @@ from .seats import lock_events, seat_counts
 from .validation import is_database_id, registration_fields
 
 
-def refuse_single_registration(event: Event) -> None:
-    """A date of a whole-series course is booked through its series only."""
-    if event.series_id is not None and event.series.is_whole_series:
-        raise Conflict(
-            _(
-                "This date is part of a course: register for the whole course (series %(id)d).",
-                id=event.series_id,
-            )
+def single_date_refusal(series_id: int) -> Conflict:
+    """Why a date of a whole-series course cannot be booked alone: the course is booked through
+    its series only."""
+    return Conflict(
+        _(
+            "This date is part of a course: register for the whole course (series %(id)d).",
+            id=series_id,
         )
+    )
 
 
 def _upcoming(series_id: int, now: datetime) -> list[Event]:

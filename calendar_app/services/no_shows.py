@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import ngettext
@@ -33,6 +34,9 @@ from ..models.registration import SOURCE_WALK_IN, STATUS_CONFIRMED
 from ..security import address_digest
 from ..timeutil import format_local_date
 from .errors import Conflict
+
+if TYPE_CHECKING:
+    from .seats import EventTerms
 
 WINDOW = timedelta(days=365)
 # Seats still free this long before the start go to parties on standby (when the event does
@@ -124,7 +128,7 @@ def standing(address_key: str | None, source: str, now: datetime) -> Standing | 
     return Standing(missed=len(ends), limit=limit, until=ends[len(ends) - limit] + WINDOW)
 
 
-def standby_release(event: Event) -> datetime:
+def standby_release(event: Event | EventTerms) -> datetime:
     """From this moment seats still free go to the parties waiting on standby."""
     if event.confirm_attendance_hours is not None:
         return event.starts_at - timedelta(hours=event.confirm_attendance_hours)

@@ -23,6 +23,7 @@ from ..models import Event, Registration
 from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..security import generate_token, hash_token, registration_manage_token
 from .errors import Conflict
+from .seats import EventTerms
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def readable_code(code: str) -> str:
     return " ".join(code[index : index + 4] for index in range(0, len(code), 4))
 
 
-def check_takes_registrations(event: Event, now: datetime, source: str) -> None:
+def check_takes_registrations(event: Event | EventTerms, now: datetime, source: str) -> None:
     """Refuse with a Conflict unless ``event`` takes a registration from ``source`` at ``now``."""
     if event.is_cancelled:
         raise Conflict(_("This event has been cancelled."))

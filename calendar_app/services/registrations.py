@@ -47,13 +47,15 @@ from .registration_rules import (
     new_row,
     set_status,
 )
-from .seats import OpenSeats, lock_event, open_seats, seat_count
+from .seats import EventTerms, OpenSeats, lock_event, lock_event_terms, open_seats, seat_count
 from .validation import registration_fields
 
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
-def _decide_status(event: Event, seats: int, count: OpenSeats, source: str, override: bool) -> str:
+def _decide_status(
+    event: EventTerms, seats: int, count: OpenSeats, source: str, override: bool
+) -> str:
     """Confirmed, waitlisted, or a Conflict saying why neither is possible."""
     if override or seats <= count.available:
         return STATUS_CONFIRMED
@@ -131,13 +133,13 @@ def register(
     )
     token = registration_manage_token(registration)
     standing = no_shows.standing(address_key, source, now)
-    event = lock_event(event_id)
+    event = lock_event_terms(event_id)
     if seats > event.max_party:
         raise InvalidInput(
             {"seats": [_("At most %(max)d seats per registration.", max=event.max_party)]}
         )
-    if source != SOURCE_WALK_IN:
-        course_bookings.refuse_single_registration(event)
+    if source != SOURCE_WALK_IN and event.is_whole_series_date:
+        raise course_bookings.single_date_refusal(event.series_id)
     check_takes_registrations(event, now, source)
     count = open_seats(event.id)
     try:
@@ -168,13 +170,13 @@ def register(
 
 
 def _on_standby(
-    event: Event, status: str, standing: no_shows.Standing | None, now: datetime
+    event: EventTerms, status: str, standing: no_shows.Standing | None, now: datetime
 ) -> bool:
     """Whether the no-show policy puts this party on standby (or refuses it: no waitlist)."""
     if standing is None:
         return False
     if not event.waitlist_enabled:
-        raise no_shows.refusal(standing, event.branch.timezone)
+        raise no_shows.refusal(standing, event.timezone)
     return status == STATUS_WAITLISTED or now < no_shows.standby_release(event)
 
 

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 
+from ..database import DriverStatement
 from ..extensions import db
-from ..models import Event, Registration
+from ..models import Branch, Event, Registration, Series
+from ..models.event import RegistrationWindow
 from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
+from ..models.series import MODE_WHOLE_SERIES
 from .errors import NotFound
 from .validation import is_database_id
 
@@ -140,11 +143,62 @@ def open_seats_statement() -> Select:
     ).where(Event.id == bindparam("event_id"))
 
 
+@functools.cache
+def _open_seats() -> DriverStatement:
+    return DriverStatement(open_seats_statement())
+
+
 def open_seats(event_id: int) -> OpenSeats:
-    """The event's OpenSeats, read under its lock by a newcomer's registration (a plain Core
-    read on the session's connection, without the ORM's execution around it)."""
-    row = db.session.connection().execute(open_seats_statement(), {"event_id": event_id}).first()
-    return OpenSeats() if row is None else OpenSeats(*(int(value) for value in row))
+    """The event's OpenSeats, read under its lock by a newcomer's registration."""
+    rows = _open_seats().rows({"event_id": event_id})
+    return OpenSeats(*(int(value) for value in rows[0])) if rows else OpenSeats()
+
+
+@dataclass(frozen=True)
+class EventTerms(RegistrationWindow):
+    """What a newcomer's registration reads of its event, from the row it locks."""
+
+    id: int
+    branch_id: int
+    series_id: int | None
+    status: str
+    registration: str
+    capacity: int
+    max_party: int
+    waitlist_enabled: bool
+    starts_at: datetime
+    ends_at: datetime
+    opens_at: datetime | None
+    closes_at: datetime | None
+    confirm_attendance_hours: int | None
+    series_registration_mode: str | None  # the series' (None: not part of one)
+    timezone: str  # the branch's
+
+    @property
+    def is_whole_series_date(self) -> bool:
+        """A date of a course that is booked as a whole."""
+        return self.series_registration_mode == MODE_WHOLE_SERIES
+
+
+@functools.cache
+def _lock_event_terms() -> DriverStatement:
+    columns = [getattr(Event, field.name) for field in fields(EventTerms)[:-2]]
+    return DriverStatement(
+        select(*columns, Series.registration_mode, Branch.timezone)
+        .join(Branch, Branch.id == Event.branch_id)
+        .outerjoin(Series, Series.id == Event.series_id)
+        .where(Event.id == bindparam("event_id"))
+        .with_for_update(of=Event)
+    )
+
+
+def lock_event_terms(event_id: int) -> EventTerms:
+    """Lock an event's row, as ``lock_event`` does, and read only what a newcomer's
+    registration decides on (no ORM object: it holds the lock for less)."""
+    rows = _lock_event_terms().rows({"event_id": event_id}) if is_database_id(event_id) else []
+    if not rows:
+        raise NotFound(_("No such event."))
+    return EventTerms(*rows[0])
 
 
 @functools.cache
