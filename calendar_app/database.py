@@ -296,15 +296,17 @@ def _insert_plan(model: type) -> _InsertPlan:
     )
 
 
-def insert_row(instance: Any) -> None:
-    """Insert a new ORM object with one statement sent straight to the driver, and give it its
-    key; the object stays out of the session, as written (changing it changes nothing).
+def insert_loaded(instance: Any) -> None:
+    """Insert a new ORM object with one statement sent straight to the driver, and attach it to
+    the session as loaded.
 
     For the rows written while an event is locked: the unit of work's flush cost more than the
     insert itself there. Every column is written (unset ones with their column default, else
-    NULL), so every attribute can be read. Errors are the database's, as with a flush (an
-    IntegrityError for a unique index).
+    NULL), so that no attribute is loaded again afterwards. Errors are the database's, as with a
+    flush (an IntegrityError for a unique index).
     """
+    from .extensions import db
+
     plan = _insert_plan(type(instance))
     state = instance_dict(instance)
     written = {attribute: state.get(attribute, default) for attribute, default in plan.columns}
@@ -312,13 +314,5 @@ def insert_row(instance: Any) -> None:
     # What was written is the object's state now, as if it had been loaded.
     state.update(written)
     state.update(zip(plan.key_attributes, row, strict=True))
-
-
-def insert_loaded(instance: Any) -> None:
-    """``insert_row``, then the object attached to the session as loaded, to be changed later
-    in the transaction like any other."""
-    from .extensions import db
-
-    insert_row(instance)
     make_transient_to_detached(instance)
     db.session.add(instance)

@@ -23,7 +23,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from ..database import insert_row
+from ..database import insert_loaded
 from ..extensions import db
 from ..localization import localized
 from ..models import Event, OutboxMessage, Registration
@@ -220,9 +220,9 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Add a mail about ``registration`` to the outbox, in the caller's transaction.
 
-    Returns the row as written (not in the session), or None when there is nobody to write to
-    (a walk-in without an address) or when a mail with the same ``dedupe_key`` exists already.
-    The row is rendered later (``render_outbox_row``).
+    Returns None when there is nobody to write to (a walk-in without an address) or when a mail
+    with the same ``dedupe_key`` exists already. The row is rendered later
+    (``render_outbox_row``).
     """
     if kind not in SUBJECTS:
         raise ValueError(f"unknown mail kind: {kind!r}")
@@ -252,7 +252,7 @@ def enqueue(
         next_attempt_at=now,
         created_at=now,
     )
-    insert_row(message)
+    insert_loaded(message)
     return message
 
 

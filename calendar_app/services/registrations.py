@@ -6,7 +6,9 @@ IMMEDIATE``), so confirmed seats never exceed the capacity whatever the concurre
 ``seats.seat_counts`` is the query behind every figure about seats (pages, API, rosters,
 statistics, the capacity rule of event edits, cancellations and promotions); a newcomer's
 registration reads only the figures it decides on (``seats.OpenSeats``), with the same rule for
-what it may take (``seats.NewcomerSeats``).
+what it may take (``seats.NewcomerSeats``). It locks the row through ``lock_event_terms``, which
+reads the event's terms without an ORM object, and sends what it writes under the lock straight
+to the driver (``database.DriverStatement``): every other registration for the event waits on it.
 
 The waitlist is strictly first come, first served: while anyone is waiting, a new registration
 waits behind them even if it would fit, and when seats free up the queue is promoted from its

@@ -2,9 +2,9 @@
 
 ``seat_counts`` is the query that counts seats: the pages, the API, rosters, statistics and the
 rules in services/registrations.py (which alone changes seats) read it. The one exception is a
-newcomer's registration, which reads the four figures it needs through ``open_seats_statement``
-(indexed reads instead of a pass over every registration of the event, while holding its lock);
-both answer ``available`` through ``NewcomerSeats``. Templates show what they say (seats
+newcomer's registration, which locks its event through ``lock_event_terms`` and reads the four
+figures it needs through ``open_seats`` (indexed reads instead of a pass over every registration
+of the event, while holding its lock); both answer ``available`` through ``NewcomerSeats``. Templates show what they say (seats
 left, the registration window, how full) instead of computing it.
 
 Every figure offered to a visitor is ``Availability.seats_left``: what a new party can get now
