@@ -75,6 +75,8 @@ def watch_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _forget(connection: Connection) -> None:
+        if connection.invalidated:  # lost with its transaction: nothing to forget, no info left
+            return
         connection.info.pop(_CHANGED, None)
 
 

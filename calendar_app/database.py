@@ -21,9 +21,9 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import Executable, bindparam, event, insert, inspect
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, SessionTransaction, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
@@ -100,16 +100,17 @@ def connection_was_ended(dbapi_connection: Any) -> bool:
     A server that ends a connection (a restart, ``pg_terminate_backend``, an idle timeout) sends
     its reason and closes the socket, so the socket of an idle connection it has ended has
     something to read; a healthy idle one has nothing. This replaces the pool's pre-ping (a
-    ``SELECT 1`` round trip before every checkout). A connection that is lost without a word (a
-    cable pulled) is caught by neither check: the first statement fails, and the pool is
-    refreshed by the disconnect that error shows.
+    ``SELECT 1`` round trip before every checkout). What it cannot see, the pre-ping saw: a
+    connection lost without a word (a cable pulled), or a server restarted behind a connection
+    pooler that keeps the client's side open. Then the first statement fails (that request gets
+    an error) and the failed connection is replaced.
     """
     if dbapi_connection.closed:
         return True
     poller = select.poll()
     try:
         poller.register(dbapi_connection.fileno(), select.POLLIN)
-    except (OSError, ValueError):  # no socket left
+    except Exception:  # the driver has no socket to give: nothing to use either
         return True
     return bool(poller.poll(0))
 
@@ -173,17 +174,21 @@ class _DriverPlan:
     sql: str
     order: tuple[str, ...] | None  # a positional paramstyle's order of the parameters
     defaults: dict[str, Any]
+    required: tuple[str, ...]  # parameters without a value of their own
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Callable[[Any], Any] | None, ...]
     changes_content: bool
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
+        missing = [name for name in self.required if name not in given]
+        if missing:
+            raise ArgumentError(f"no value given for the parameters {missing}")
         values = {**self.defaults, **given}
         for name, process in self.binds:
             values[name] = process(values[name])
         return values if self.order is None else [values[name] for name in self.order]
 
-    def rows(self, fetched: list[Any]) -> list[tuple[Any, ...]]:
+    def processed(self, fetched: list[Any]) -> list[tuple[Any, ...]]:
         if not any(self.results):
             return fetched
         return [
@@ -203,8 +208,14 @@ class DriverStatement:
     work around each execution (execution context, result object, ORM) cost more than the
     statements, and every other registration for the event waits meanwhile. Parameters and rows
     go through the columns' own type processors (UTC datetimes as SQLite's text), driver errors
-    come out as SQLAlchemy's (an IntegrityError for a unique index), and a write to a table that
-    visitors see moves the content version with the commit, as every statement's does.
+    come out as SQLAlchemy's (an IntegrityError for a unique index; a lost connection is
+    invalidated), and a write to a table that visitors see moves the content version with the
+    commit, as every statement's does.
+
+    What it leaves out: the session is not flushed first (flush what the statement must see),
+    no engine event fires (SQL echo, statement counters) and no execution option applies.
+    Statements with expanding ``IN`` parameters or parameter names that need escaping are
+    refused when first run.
     """
 
     def __init__(self, statement: Executable) -> None:
@@ -227,23 +238,32 @@ class DriverStatement:
             # (its description) builds the columns' descriptions anew each time.
             fetched = cursor.fetchall() if plan.results else []
         except dialect.loaded_dbapi.Error as error:
-            if dialect.is_disconnect(error, connection.connection, cursor):
+            lost = dialect.is_disconnect(error, connection.connection, cursor)
+            if lost:
                 connection.invalidate(error)
             raise DBAPIError.instance(
-                plan.sql, values, error, dialect.loaded_dbapi.Error
+                plan.sql,
+                values,
+                error,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=connection.engine.hide_parameters,
+                connection_invalidated=lost,
+                dialect=dialect,
             ) from error
         finally:
             cursor.close()
         if plan.changes_content:
             mark_changed(connection)
-        return plan.rows(fetched)
+        return plan.processed(fetched)
 
     def _plan(self, dialect: Dialect) -> _DriverPlan:
         from .content_version import changes_content
 
         compiled = self._statement.compile(dialect=dialect)
+        if compiled.post_compile_params or compiled.escaped_bind_names:
+            raise NotImplementedError("expanding or escaped parameters are not sent this way")
         binds = []
-        for name, bind in compiled.binds.items():
+        for bind, name in compiled.bind_names.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 binds.append((name, process))
@@ -251,6 +271,7 @@ class DriverStatement:
             sql=compiled.string,
             order=tuple(compiled.positiontup) if compiled.positiontup else None,
             defaults=dict(compiled.params),
+            required=tuple(name for bind, name in compiled.bind_names.items() if bind.required),
             binds=tuple(binds),
             results=tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -316,3 +337,24 @@ def insert_loaded(instance: Any) -> None:
     state.update(zip(plan.key_attributes, row, strict=True))
     make_transient_to_detached(instance)
     db.session.add(instance)
+    db.session.info.setdefault(_INSERTED, []).append(instance)
+
+
+_INSERTED = "inserted_loaded"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_inserted(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A rollback takes back the rows ``insert_loaded`` wrote, so their objects leave the
+    session, as the ORM's own new objects do; else the next row given the same id (SQLite reuses
+    them) could not be attached. (A savepoint's rollback is not followed: none is taken around
+    these inserts.)"""
+    if previous_transaction.parent is not None:
+        return
+    for instance in session.info.pop(_INSERTED, ()):
+        make_transient(instance)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_inserted(session: Session) -> None:
+    session.info.pop(_INSERTED, None)

@@ -202,6 +202,22 @@ def test_a_duplicate_on_the_way_to_a_seat_is_refused_by_the_unique_index(ctx):
     assert registration_count() == 2
 
 
+def test_a_rolled_back_registration_leaves_the_session_to_the_next(ctx):
+    """A command registering parties one by one in one session: a registration rolled back
+    (its row gone, its id given again on SQLite) does not stand in the way of the next."""
+    event = make_event(capacity=5)
+    db.session.commit()
+    attempts = []
+    with pytest.raises(RuntimeError), unit_of_work():
+        attempts.append(sign_up(event, email="first@example.kz"))  # kept, as a command may
+        raise RuntimeError("the command failed after registering")
+    assert registration_count() == 0
+    with unit_of_work():
+        second = sign_up(event, email="second@example.kz")
+    assert registration_count() == 1
+    assert db.session.get(Registration, second.registration.id).email == "second@example.kz"
+
+
 @pytest.mark.parametrize("waitlist", [False, True])
 def test_an_address_registered_already_hears_that_before_any_other_refusal(ctx, waitlist):
     """The event is full (or the party too large for it): an address that holds a registration

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -182,9 +182,25 @@ class EventTerms(RegistrationWindow):
 
 @functools.cache
 def _lock_event_terms() -> DriverStatement:
-    columns = [getattr(Event, field.name) for field in fields(EventTerms)[:-2]]
+    # In the order of EventTerms' fields.
     return DriverStatement(
-        select(*columns, Series.registration_mode, Branch.timezone)
+        select(
+            Event.id,
+            Event.branch_id,
+            Event.series_id,
+            Event.status,
+            Event.registration,
+            Event.capacity,
+            Event.max_party,
+            Event.waitlist_enabled,
+            Event.starts_at,
+            Event.ends_at,
+            Event.opens_at,
+            Event.closes_at,
+            Event.confirm_attendance_hours,
+            Series.registration_mode,
+            Branch.timezone,
+        )
         .join(Branch, Branch.id == Event.branch_id)
         .outerjoin(Series, Series.id == Event.series_id)
         .where(Event.id == bindparam("event_id"))
