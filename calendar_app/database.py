@@ -101,9 +101,10 @@ def connection_was_ended(dbapi_connection: Any) -> bool:
     its reason and closes the socket, so the socket of an idle connection it has ended has
     something to read; a healthy idle one has nothing. This replaces the pool's pre-ping (a
     ``SELECT 1`` round trip before every checkout). What it cannot see, the pre-ping saw: a
-    connection lost without a word (a cable pulled), or a server restarted behind a connection
-    pooler that keeps the client's side open. Then the first statement fails (that request gets
-    an error) and the failed connection is replaced.
+    connection lost without a word (a cable pulled), a server restarted behind a connection
+    pooler that keeps the client's side open, or a connection taken in the instant before the
+    server's goodbye arrives. Then the first statement fails (that request gets an error, as one
+    in flight during a restart does) and the failed connection is replaced.
     """
     if dbapi_connection.closed:
         return True
@@ -212,8 +213,8 @@ class DriverStatement:
     invalidated), and a write to a table that visitors see moves the content version with the
     commit, as every statement's does.
 
-    What it leaves out: the session is not flushed first (flush what the statement must see),
-    no engine event fires (SQL echo, statement counters) and no execution option applies.
+    What it leaves out: no engine event fires (SQL echo, statement counters) and no execution
+    option applies (the session is flushed first, as for any statement).
     Statements with expanding ``IN`` parameters or parameter names that need escaping are
     refused when first run.
     """
@@ -227,7 +228,10 @@ class DriverStatement:
         from .content_version import mark_changed
         from .extensions import db
 
-        connection = db.session.connection()
+        session = db.session()
+        if session.autoflush:  # what the ORM holds unwritten, the statement must see
+            session.flush()
+        connection = session.connection()
         dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         values = plan.parameters(parameters)
@@ -317,6 +321,10 @@ def _insert_plan(model: type) -> _InsertPlan:
     )
 
 
+# The objects insert_loaded attached in the session's transaction (in ``session.info``).
+_INSERTED = "inserted_loaded"
+
+
 def insert_loaded(instance: Any) -> None:
     """Insert a new ORM object with one statement sent straight to the driver, and attach it to
     the session as loaded.
@@ -338,9 +346,6 @@ def insert_loaded(instance: Any) -> None:
     make_transient_to_detached(instance)
     db.session.add(instance)
     db.session.info.setdefault(_INSERTED, []).append(instance)
-
-
-_INSERTED = "inserted_loaded"
 
 
 @event.listens_for(Session, "after_soft_rollback")

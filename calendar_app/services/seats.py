@@ -4,8 +4,9 @@
 rules in services/registrations.py (which alone changes seats) read it. The one exception is a
 newcomer's registration, which locks its event through ``lock_event_terms`` and reads the four
 figures it needs through ``open_seats`` (indexed reads instead of a pass over every registration
-of the event, while holding its lock); both answer ``available`` through ``NewcomerSeats``. Templates show what they say (seats
-left, the registration window, how full) instead of computing it.
+of the event, while holding its lock); both answer ``available`` through ``NewcomerSeats``.
+Templates show what they say (seats left, the registration window, how full) instead of
+computing it.
 
 Every figure offered to a visitor is ``Availability.seats_left``: what a new party can get now
 (0 while anyone regular is waiting). ``seat_state`` alone decides how an event's seats are
