@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, bindparam, literal_column, select
+from sqlalchemy import Select, bindparam, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import insert_loaded
@@ -72,22 +72,19 @@ def duplicate_conflict() -> Conflict:
     return Conflict(_("This e-mail address is already registered for this event."), field="email")
 
 
-def _holds_the_address() -> tuple[ColumnElement[bool], ...]:
-    """A registration that holds the bound address ``key``: any status but cancelled, the
-    status spelled out (not bound) so that PostgreSQL's generic plans can use the partial unique
-    index on event and address."""
-    return (
-        Registration.email_normalized == bindparam("key"),
-        Registration.status != literal_column(f"'{STATUS_CANCELLED}'"),
-        Registration.email_normalized.is_not(None),
-    )
-
-
 @functools.cache
 def _active_registration_of_address() -> Select:
+    """A registration of one of the events ``ids`` that holds the address ``key``: any status
+    but cancelled, spelled out (not bound) so that PostgreSQL's generic plans can use the partial
+    unique index on event and address."""
     return (
         select(Registration.id)
-        .where(Registration.event_id.in_(bindparam("ids", expanding=True)), *_holds_the_address())
+        .where(
+            Registration.event_id.in_(bindparam("ids", expanding=True)),
+            Registration.email_normalized == bindparam("key"),
+            Registration.status != literal_column(f"'{STATUS_CANCELLED}'"),
+            Registration.email_normalized.is_not(None),
+        )
         .limit(1)
     )
 
