@@ -81,6 +81,9 @@ def test_migrations_upgrade_and_downgrade_with_data_in_place(scratch_app):
             "registrations"
         )
         assert "attendance_asked_at" in columns("events")
+        # The event's seats taken before its tally existed are counted into it.
+        tally = "SELECT confirmed_seats, waiting_parties, standby_parties FROM event_seat_tallies"
+        assert db.session.execute(text(tally)).one() == (2, 0, 0)
         # Accounts that existed get a random session stamp each (logging out ends sessions).
         stamps = db.session.execute(text("SELECT session_stamp FROM staff_users")).scalars().all()
         assert len(set(stamps)) == 2 and all(len(stamp) == 32 for stamp in stamps)

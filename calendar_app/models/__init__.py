@@ -8,6 +8,7 @@ from .image import Image
 from .outbox import OutboxMessage
 from .registration import Registration
 from .report import Report, ReportPhoto
+from .seat_tally import EventSeatTally
 from .series import Closure, Series
 from .staff import StaffUser, staff_branches
 
@@ -17,6 +18,7 @@ __all__ = [
     "ContentVersion",
     "Venue",
     "Event",
+    "EventSeatTally",
     "Image",
     "Registration",
     "Report",

@@ -3,8 +3,9 @@
 ``seat_counts`` is the query that counts seats: the pages, the API, rosters, statistics and the
 rules in services/registrations.py (which alone changes seats) read it. The one exception is a
 newcomer's registration, which locks its event through ``lock_event_terms`` and reads the four
-figures it needs through ``open_seats`` (indexed reads instead of a pass over every registration
-of the event, while holding its lock); both answer ``available`` through ``NewcomerSeats``.
+figures it needs through ``open_seats``: one row, the event's ``EventSeatTally``, which triggers
+keep with the registrations (counting a long waitlist under the lock cost a rush more with every
+registration); both answer ``available`` through ``NewcomerSeats``.
 Templates show what they say (seats left, the registration window, how full) instead of
 computing it.
 
@@ -28,7 +29,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 
 from ..database import DriverStatement
 from ..extensions import db
-from ..models import Branch, Event, Registration, Series
+from ..models import Branch, Event, EventSeatTally, Registration, Series
 from ..models.event import RegistrationWindow
 from ..models.registration import STATUS_CANCELLED, STATUS_CONFIRMED, STATUS_WAITLISTED
 from ..models.series import MODE_WHOLE_SERIES
@@ -123,9 +124,9 @@ class OpenSeats(NewcomerSeats):
 
 @functools.cache
 def open_seats_statement() -> Select:
-    """An event's OpenSeats (its columns in order; callers may add columns after them), each
-    figure read through an index (``ix_registrations_event_status``, ``..._standby``): counting
-    a long waitlist row by row under the event's lock cost more than the rest of the locked work.
+    """An event's OpenSeats counted from its registrations (its columns in order; callers may
+    add columns after them), each figure through an index (``ix_registrations_event_status``,
+    ``..._standby``). ``open_seats`` reads the tally instead; this is what the tally must equal.
     """
     of_event = Registration.event_id == Event.id
     waiting = Registration.status == STATUS_WAITLISTED
@@ -145,13 +146,33 @@ def open_seats_statement() -> Select:
 
 
 @functools.cache
-def _open_seats() -> DriverStatement:
+def _counted_open_seats() -> DriverStatement:
     return DriverStatement(open_seats_statement())
 
 
+@functools.cache
+def _tallied_open_seats() -> DriverStatement:
+    return DriverStatement(
+        select(
+            Event.capacity,
+            EventSeatTally.confirmed_seats,
+            EventSeatTally.waiting_parties,
+            EventSeatTally.standby_parties,
+        )
+        .join(EventSeatTally, EventSeatTally.event_id == Event.id)
+        .where(Event.id == bindparam("event_id"))
+    )
+
+
 def open_seats(event_id: int) -> OpenSeats:
-    """The event's OpenSeats, read under its lock by a newcomer's registration."""
-    rows = _open_seats().rows({"event_id": event_id})
+    """The event's OpenSeats, read under its lock by a newcomer's registration.
+
+    From the event's tally row (``EventSeatTally``), whose triggers every writer of the event's
+    registrations moves while holding the same lock; the registrations are counted instead
+    should the row be missing.
+    """
+    parameters = {"event_id": event_id}
+    rows = _tallied_open_seats().rows(parameters) or _counted_open_seats().rows(parameters)
     return OpenSeats(*(int(value) for value in rows[0])) if rows else OpenSeats()
 
 
