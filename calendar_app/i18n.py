@@ -6,9 +6,11 @@ Accept-Language, else ``DEFAULT_LOCALE``. Unknown values fall back quietly.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, has_request_context, request
@@ -24,16 +26,23 @@ def explicit_locale() -> str | None:
     return language_code(request.args.get("lang"))
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector. It answers a parsed Locale, one per language for the
+    process, which Flask-Babel takes as it is instead of parsing the code on every request."""
     if not has_request_context():  # CLI commands, workers and direct service calls
-        return current_app.config["DEFAULT_LOCALE"]
+        return _parsed(current_app.config["DEFAULT_LOCALE"])
     chosen = explicit_locale() or language_code(request.cookies.get(LOCALE_COOKIE))
     if not chosen:
         try:
             chosen = request.accept_languages.best_match(LANGUAGES)
         except Exception:  # a malformed header must never break a page
             chosen = None
-    return chosen or current_app.config["DEFAULT_LOCALE"]
+    return _parsed(chosen or current_app.config["DEFAULT_LOCALE"])
+
+
+@functools.cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 def remember_choice(response: Response) -> Response:
