@@ -120,6 +120,17 @@ def register_cli(app: Flask) -> None:
             purged = purge_personal_data(now or utcnow(), timedelta(days=days))
         click.echo(f"Names and addresses removed from {purged} registrations.")
 
+    @app.cli.command("recount-seat-tallies")
+    def recount_seat_tallies_command() -> None:
+        """Count every event's seats again and correct the tallies a newcomer decides on (kept
+        by triggers; needed only after writing registrations with the triggers switched off)."""
+        from .services.seats import recount_seat_tallies
+
+        with unit_of_work():
+            corrected = recount_seat_tallies()
+        listed = f": events {', '.join(map(str, corrected))}" if corrected else ""
+        click.echo(f"{len(corrected)} seat tallies corrected{listed}.")
+
     @app.cli.command("backup-database")
     @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
     def backup_database_command(destination: Path) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from calendar_app.database import unit_of_work
 from calendar_app.extensions import db
-from calendar_app.models import Registration
+from calendar_app.models import EventSeatTally, Registration
 from calendar_app.services import registrations
 from calendar_app.services.errors import Conflict
 from calendar_app.services.seats import seat_count
@@ -34,7 +34,11 @@ def check_outcome(app, event_id: int, capacity: int, arrivals: dict[int, int]) -
             .scalars()
             .all()
         )
-        assert seat_count(event_id).confirmed == capacity
+        counted = seat_count(event_id)
+        assert counted.confirmed == capacity
+        # The tally a newcomer decided on moved with every racing registration.
+        tally = db.session.get(EventSeatTally, event_id)
+        assert (tally.confirmed_seats, tally.waiting_parties) == (capacity, counted.waiting_parties)
         by_arrival = sorted(rows, key=lambda row: arrivals[row.id])
         assert [row.id for row in by_arrival] == [row.id for row in rows]
         assert [row.status for row in by_arrival] == ["confirmed"] * capacity + ["waitlisted"] * (

@@ -107,3 +107,40 @@ def test_without_its_tally_row_a_newcomer_is_counted_and_still_decided_right(ctx
     result = sign_up(event, seats=1)  # a seat is free, but someone is waiting for it
     assert (result.status, result.waitlist_position) == ("waitlisted", 2)
     assert tally_of(event.id) is None
+
+
+def test_a_newcomer_decides_on_the_tally_not_on_a_count(ctx):
+    """The figures come from the tally row: one that says the event is full makes a newcomer
+    wait although no row was counted (a tally is never made wrong but by hand, as here)."""
+    event = make_event(capacity=3, max_party=3)
+    db.session.execute(
+        text("UPDATE event_seat_tallies SET confirmed_seats = 3 WHERE event_id = :id"),
+        {"id": event.id},
+    )
+    assert open_seats(event.id).available == 0 and seat_count(event.id).confirmed == 0
+    assert sign_up(event, seats=1).status == "waitlisted"
+
+
+def test_recount_seat_tallies_corrects_wrong_and_missing_rows_and_nothing_else(ctx):
+    right = make_event(capacity=4, max_party=4)
+    wrong = make_event(capacity=4, max_party=4)
+    missing = make_event(capacity=4, max_party=4)
+    for event in (right, wrong, missing):
+        sign_up(event, seats=3)
+        sign_up(event, seats=2)  # waits
+    db.session.execute(
+        text("UPDATE event_seat_tallies SET waiting_parties = 7 WHERE event_id = :id"),
+        {"id": wrong.id},
+    )
+    db.session.execute(
+        text("DELETE FROM event_seat_tallies WHERE event_id = :id"), {"id": missing.id}
+    )
+    db.session.commit()  # the command works in a transaction of its own
+
+    runner = ctx.test_cli_runner()
+    result = runner.invoke(args=["recount-seat-tallies"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"2 seat tallies corrected: events {wrong.id}, {missing.id}.\n"
+    assert_tallies_agree(right, wrong, missing)
+    assert tally_of(missing.id) == (3, 1, 0)
+    assert runner.invoke(args=["recount-seat-tallies"]).output == "0 seat tallies corrected.\n"

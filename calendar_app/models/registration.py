@@ -38,7 +38,8 @@ class Registration(db.Model):
             postgresql_where=text("status != 'cancelled' AND email_normalized IS NOT NULL"),
         ),
         Index("ix_registrations_event_status", "event_id", "status", "id"),
-        # A newcomer counts the parties waiting, and those on standby, from the index alone.
+        # The waiting parties, and those on standby, counted from the index alone (a waitlist
+        # position; a newcomer's seat figures when its event has no tally row).
         Index("ix_registrations_event_status_standby", "event_id", "status", "standby"),
         Index("ix_registrations_booking", "booking_id"),
     )

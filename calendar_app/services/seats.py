@@ -328,6 +328,43 @@ def seat_counts(event_ids: Iterable[int]) -> dict[int, SeatCount]:
     return {row[0]: SeatCount(*(int(value) for value in row[1:])) for row in rows}
 
 
+def recount_seat_tallies(batch: int = 500) -> list[int]:
+    """Count every event's registrations again and correct its tally row where it differs or
+    is missing; returns the ids of the events corrected. The caller commits.
+
+    The triggers keep the tallies; this repairs one after a change made with them switched off
+    (a restore with triggers disabled, ``session_replication_role = replica``). Each batch of
+    events is locked, in id order, as a registration locks its event.
+    """
+    corrected: list[int] = []
+    event_ids = db.session.execute(select(Event.id).order_by(Event.id)).scalars().all()
+    for start in range(0, len(event_ids), batch):
+        ids = event_ids[start : start + batch]
+        lock_events(ids)
+        counts = seat_counts(ids)
+        tallies = {
+            tally.event_id: tally
+            for tally in db.session.execute(
+                select(EventSeatTally)
+                .where(EventSeatTally.event_id.in_(ids))
+                .execution_options(populate_existing=True)
+            ).scalars()
+        }
+        for event_id in ids:
+            count = counts[event_id]
+            figures = (count.confirmed, count.waiting_parties, count.standby_parties)
+            tally = tallies.get(event_id)
+            if tally is None:
+                tally = EventSeatTally(event_id=event_id)
+                db.session.add(tally)
+            elif (tally.confirmed_seats, tally.waiting_parties, tally.standby_parties) == figures:
+                continue
+            tally.confirmed_seats, tally.waiting_parties, tally.standby_parties = figures
+            corrected.append(event_id)
+        db.session.flush()
+    return corrected
+
+
 def seat_count(event_id: int) -> SeatCount:
     """The SeatCount of one event (all zeros if there is no such event)."""
     return seat_counts([event_id]).get(event_id, SeatCount())

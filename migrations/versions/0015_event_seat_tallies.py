@@ -6,7 +6,12 @@ row (their index entries are not yet known visible to all during a rush), so eac
 cost more than the one before it. ``event_seat_tallies`` holds the three figures; triggers move
 them with every insert, delete and change of event, status, seats or standby of a registration,
 whatever code or SQL makes it, and a trigger on ``events`` adds each new event's row. The
-existing rows are counted once here.
+existing rows are counted once here, with the writers of both tables kept out on PostgreSQL
+until the triggers stand (the upgrade may run while the service still serves).
+
+SQLite drops a table's triggers when it rebuilds the table, as a batch migration
+(``batch_alter_table``) of ``events`` or ``registrations`` does: such a migration must create
+them again (``tests/test_migrations.py`` checks they are all there at head).
 
 Revision ID: 0015
 Revises: 0014
@@ -98,6 +103,9 @@ COUNT_EXISTING = (
 
 
 def upgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:  # no registration written between the count and the triggers goes uncounted
+        op.execute("LOCK TABLE events, registrations IN SHARE ROW EXCLUSIVE MODE")
     op.create_table(
         "event_seat_tallies",
         sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -113,7 +121,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_seat_tallies")),
     )
     op.execute(COUNT_EXISTING)
-    postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRESQL if postgresql else SQLITE:
         op.execute(statement)
 
