@@ -36,7 +36,8 @@ UNSEEN_TABLES = frozenset(
 QUIET = "content_version_quiet"
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
-_CHANGED = "content_changed"
+_CHANGED = "content_changed"  # True: move the version at commit; _MOVED: moved already
+_MOVED = "moved"
 _BUMP = "UPDATE content_version SET version = version + 1 WHERE id = 1"
 _READ = "SELECT version FROM content_version WHERE id = 1"
 
@@ -50,7 +51,14 @@ def changes_content(statement: str) -> bool:
 def mark_changed(connection: Connection) -> None:
     """Move the version on when this connection's transaction commits (for a statement sent
     past the engine's events, ``database.DriverStatement``)."""
-    connection.info[_CHANGED] = True
+    connection.info.setdefault(_CHANGED, True)
+
+
+def mark_moved(connection: Connection) -> None:
+    """This connection's transaction has moved the version itself (a statement that updated
+    ``content_version`` along with its writes): the commit leaves it, and later writes in the
+    same transaction commit with that version too."""
+    connection.info[_CHANGED] = _MOVED
 
 
 def watch_engine(engine: Engine) -> None:
@@ -73,7 +81,7 @@ def watch_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _move_on(connection: Connection) -> None:
-        if connection.info.pop(_CHANGED, False):
+        if connection.info.pop(_CHANGED, False) is True:
             cursor = connection.connection.cursor()
             try:
                 cursor.execute(_BUMP)

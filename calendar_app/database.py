@@ -11,15 +11,15 @@ deferred transaction and never blocks writers or waits for them.
 from __future__ import annotations
 
 import functools
-import select
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from select import POLLIN, poll
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Executable, bindparam, event, insert, inspect
+from sqlalchemy import Executable, bindparam, event, insert, inspect, select, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.ext.compiler import compiles
@@ -108,9 +108,9 @@ def connection_was_ended(dbapi_connection: Any) -> bool:
     """
     if dbapi_connection.closed:
         return True
-    poller = select.poll()
+    poller = poll()
     try:
-        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        poller.register(dbapi_connection.fileno(), POLLIN)
     except Exception:  # the driver has no socket to give: nothing to use either
         return True
     return bool(poller.poll(0))
@@ -334,15 +334,106 @@ def insert_loaded(instance: Any) -> None:
     NULL), so that no attribute is loaded again afterwards. Errors are the database's, as with a
     flush (an IntegrityError for a unique index).
     """
+    plan = _insert_plan(type(instance))
+    written = _written(plan, instance)
+    (row,) = plan.statement.rows(written)
+    _attach_loaded(instance, written, zip(plan.key_attributes, row, strict=True))
+
+
+def insert_loaded_pair(parent: Any, child: Any, foreign_key: str) -> None:
+    """``insert_loaded`` for a new row and a new row that refers to it (``child.<foreign_key>``
+    becomes the parent's id): on PostgreSQL in one statement, which also moves the content
+    version (the commit then leaves it), so a registration and its outbox row cost one round
+    trip under the event's lock instead of three; elsewhere one insert after the other.
+    """
+    from .content_version import mark_moved
     from .extensions import db
 
-    plan = _insert_plan(type(instance))
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        insert_loaded(parent)
+        setattr(child, foreign_key, inspect(parent).identity[0])
+        insert_loaded(child)
+        return
+    plan = _pair_plan(type(parent), type(child), foreign_key)
+    parent_written = _written(plan.parent, parent)
+    child_written = _written(plan.child, child)
+    child_written.pop(foreign_key)
+    ((child_id, parent_id),) = plan.statement.rows(
+        {**parent_written, **{_CHILD + name: value for name, value in child_written.items()}}
+    )
+    mark_moved(db.session.connection())
+    _attach_loaded(parent, parent_written, [(plan.parent.key_attributes[0], parent_id)])
+    child_written[foreign_key] = parent_id
+    _attach_loaded(child, child_written, [(plan.child.key_attributes[0], child_id)])
+
+
+_CHILD = "child_"  # the prefix of the child's parameters in a pair's statement
+
+
+@dataclass(frozen=True)
+class _PairPlan:
+    parent: _InsertPlan
+    child: _InsertPlan
+    statement: DriverStatement
+
+
+@functools.cache
+def _pair_plan(parent_model: type, child_model: type, foreign_key: str) -> _PairPlan:
+    """WITH parent AS (INSERT ... RETURNING id), moved AS (UPDATE content_version ...)
+    INSERT INTO child (...) SELECT ..., parent.id FROM parent RETURNING child.id, child.fk"""
+    from .models import ContentVersion
+
+    parent_plan, child_plan = _insert_plan(parent_model), _insert_plan(child_model)
+    parent_mapper, child_mapper = inspect(parent_model), inspect(child_model)
+    (parent_key,) = parent_mapper.primary_key
+    (child_key,) = child_mapper.primary_key
+    parent_row = (
+        insert(parent_model)
+        .values(
+            {
+                parent_mapper.attrs[attribute].columns[0]: bindparam(attribute)
+                for attribute, _ in parent_plan.columns
+            }
+        )
+        .returning(parent_key)
+        .cte("parent_row")
+    )
+    moved = (
+        update(ContentVersion)
+        .where(ContentVersion.id == 1)
+        .values(version=ContentVersion.version + 1)
+        .cte("content_moved")
+    )
+    columns = [child_mapper.attrs[attribute].columns[0] for attribute, _ in child_plan.columns]
+    values = [
+        parent_row.c[parent_key.name]
+        if attribute == foreign_key
+        else bindparam(_CHILD + attribute, type_=column.type)
+        for (attribute, _), column in zip(child_plan.columns, columns, strict=True)
+    ]
+    statement = (
+        insert(child_model)
+        .from_select(columns, select(*values).select_from(parent_row))
+        .add_cte(moved)
+        .returning(child_key, child_mapper.attrs[foreign_key].columns[0])
+    )
+    return _PairPlan(parent_plan, child_plan, DriverStatement(statement))
+
+
+def _written(plan: _InsertPlan, instance: Any) -> dict[str, Any]:
+    """Every column's value for an insert: the object's, else the column's scalar default."""
     state = instance_dict(instance)
-    written = {attribute: state.get(attribute, default) for attribute, default in plan.columns}
-    (row,) = plan.statement.rows(written)
-    # What was written is the object's state now, as if it had been loaded.
+    return {attribute: state.get(attribute, default) for attribute, default in plan.columns}
+
+
+def _attach_loaded(instance: Any, written: dict[str, Any], keys: Any) -> None:
+    """What was written is the object's state now, as if it had been loaded."""
+    from .extensions import db
+
+    state = instance_dict(instance)
     state.update(written)
-    state.update(zip(plan.key_attributes, row, strict=True))
+    state.update(keys)
     make_transient_to_detached(instance)
     db.session.add(instance)
     db.session.info.setdefault(_INSERTED, []).append(instance)

@@ -224,6 +224,22 @@ def enqueue(
     with the same ``dedupe_key`` exists already. The row is rendered later
     (``render_outbox_row``).
     """
+    message = new_message(kind, registration, now, dedupe_key=dedupe_key)
+    if message is not None:
+        insert_loaded(message)
+    return message
+
+
+def new_message(
+    kind: str,
+    registration: Registration,
+    now: datetime,
+    *,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """The outbox row ``enqueue`` adds, not yet written (None: nobody to write to, or a mail
+    with the same ``dedupe_key`` exists). Its ``registration_id`` is the registration's id,
+    None for a registration not yet written (``registration_rules.add_row`` writes both)."""
     if kind not in SUBJECTS:
         raise ValueError(f"unknown mail kind: {kind!r}")
     if not registration.email:
@@ -235,7 +251,7 @@ def enqueue(
         ).first()
     ):
         return None
-    message = OutboxMessage(
+    return OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key,
         message_id=new_message_id(),
@@ -252,8 +268,6 @@ def enqueue(
         next_attempt_at=now,
         created_at=now,
     )
-    insert_loaded(message)
-    return message
 
 
 class RegistrationGone(PermanentFailure):

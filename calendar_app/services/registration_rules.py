@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
-from ..database import insert_loaded
+from ..database import insert_loaded, insert_loaded_pair
 from ..extensions import db
-from ..models import Event, Registration
+from ..models import Event, OutboxMessage, Registration
 from ..models.registration import SOURCE_WALK_IN, STATUS_CANCELLED, STATUS_CONFIRMED
 from ..security import generate_token, hash_token, registration_manage_token
 from .errors import Conflict
@@ -106,15 +106,19 @@ def check_address_is_new(event_ids: Iterable[int], email_key: str | None) -> Non
         raise duplicate_conflict()
 
 
-def add_row(registration: Registration) -> None:
-    """Insert a registration; the unique index on (event, address) answers a duplicate (an
-    address registered before, or a race) as such.
+def add_row(registration: Registration, message: OutboxMessage | None = None) -> None:
+    """Insert a registration, with the outbox row of its first mail if there is one (written in
+    the same statement where the database can); the unique index on (event, address) answers a
+    duplicate (an address registered before, or a race) as such.
 
     After that refusal the transaction can only be rolled back, which is what the caller's
     ``unit_of_work`` does with the Conflict (no savepoint: two round trips fewer under the lock).
     """
     try:
-        insert_loaded(registration)
+        if message is None:
+            insert_loaded(registration)
+        else:
+            insert_loaded_pair(registration, message, "registration_id")
     except IntegrityError:
         raise duplicate_conflict() from None
 

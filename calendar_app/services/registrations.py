@@ -157,10 +157,8 @@ def register(
         status = STATUS_WAITLISTED
     set_status(registration, status, now)
     registration.standby = standby
-    add_row(registration)
-    if notify:
-        kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
-        mail.enqueue(kind, registration, now)
+    kind = mail.REGISTERED if status == STATUS_CONFIRMED else mail.WAITLISTED
+    add_row(registration, mail.new_message(kind, registration, now) if notify else None)
     return RegistrationResult(
         registration=registration,
         token=token,
