@@ -509,3 +509,21 @@ def test_a_newcomers_seat_figures_agree_with_the_full_count(ctx):
     assert seats.waiting_parties == seats.standby_parties == 1
     assert seats.available > 0
     assert sign_up(event, seats=1).status == "confirmed"
+
+
+def test_writes_after_the_registration_commit_with_the_version_it_moved(ctx):
+    """On PostgreSQL the registration's statement moves the content version itself; the
+    commit then leaves it, and what the same transaction writes afterwards commits with it."""
+    event = make_event(capacity=5)
+    db.session.commit()
+    version = content_version()
+    first = sign_up(event, email="first@example.kz").registration
+    regs.cancel(first, NOW)  # ORM writes after it, in the same transaction
+    edit_capacity(event, 7)
+    db.session.commit()
+    assert content_version() == version + 1
+    assert seat_count(event.id).confirmed == 0 and event.capacity == 7
+    mail = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.registration_id == first.id)
+    ).scalars()
+    assert sorted(message.kind for message in mail) == ["cancelled_by_visitor", "registered"]
