@@ -5,8 +5,10 @@ rendered earlier is still what it would render now (calendar_app/page_cache.py).
 Every statement that goes through the engine is watched, whoever sends it (the ORM, Core, raw
 SQL, a command): an INSERT, UPDATE or DELETE of any table but the few that no public page shows
 marks the connection, and the transaction's commit moves the version on just before it commits.
-On PostgreSQL the version's row stays locked only from that update to the commit; on SQLite the
-writer already holds the database's write lock. A reader that sees version N therefore sees
+A statement may move it itself along with its writes (a registration's, on PostgreSQL:
+``database.insert_loaded_pair``, then ``mark_moved``); the commit then leaves it. On PostgreSQL
+the version's row stays locked only from that update to the commit; on SQLite the writer already
+holds the database's write lock. A reader that sees version N therefore sees
 every change committed with N or before.
 """
 
