@@ -350,7 +350,9 @@ def insert_loaded_pair(parent: Any, child: Any, foreign_key: str) -> None:
     from .extensions import db
 
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
+    # Inside a savepoint the version's update could be rolled back without the connection
+    # knowing it: there the commit moves the version, as for any other write.
+    if connection.dialect.name != "postgresql" or db.session().in_nested_transaction():
         insert_loaded(parent)
         setattr(child, foreign_key, inspect(parent).identity[0])
         insert_loaded(child)
@@ -380,8 +382,9 @@ class _PairPlan:
 
 @functools.cache
 def _pair_plan(parent_model: type, child_model: type, foreign_key: str) -> _PairPlan:
-    """WITH parent AS (INSERT ... RETURNING id), moved AS (UPDATE content_version ...)
-    INSERT INTO child (...) SELECT ..., parent.id FROM parent RETURNING child.id, child.fk"""
+    """WITH content_moved AS (UPDATE content_version ...), parent_row AS (INSERT ...
+    RETURNING id) INSERT INTO child (...) SELECT ..., parent_row.id FROM parent_row
+    RETURNING child.id, child.fk"""
     from .models import ContentVersion
 
     parent_plan, child_plan = _insert_plan(parent_model), _insert_plan(child_model)

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.event import listen, remove
+from sqlalchemy.exc import IntegrityError
 
 from calendar_app.content_version import content_version
 from calendar_app.database import DriverStatement, unit_of_work
 from calendar_app.extensions import db
-from calendar_app.models import OutboxMessage, Registration
+from calendar_app.models import Event, OutboxMessage, Registration
 from calendar_app.security import derived_token, hash_token
 from calendar_app.services import registrations as regs
 from calendar_app.services.errors import Conflict, InvalidInput, NotFound
@@ -527,3 +528,68 @@ def test_writes_after_the_registration_commit_with_the_version_it_moved(ctx):
         select(OutboxMessage).where(OutboxMessage.registration_id == first.id)
     ).scalars()
     assert sorted(message.kind for message in mail) == ["cancelled_by_visitor", "registered"]
+
+
+def test_a_rolled_back_registration_leaves_the_content_version_to_the_next_commit(ctx):
+    event = make_event(capacity=5)
+    db.session.commit()
+    version = content_version()
+    sign_up(event, email="undone@example.kz")
+    db.session.rollback()
+    assert content_version() == version and registration_count() == 0
+    edit_capacity(db.session.get(Event, event.id), 9)  # the next visible change moves it
+    db.session.commit()
+    assert content_version() == version + 1
+
+
+def test_a_registration_in_a_rolled_back_savepoint_leaves_the_version_to_the_commit(ctx):
+    """The version's own update must not be undone by a savepoint while the connection believes
+    it moved: a registration inside one goes the commit's way."""
+    event = make_event(capacity=5)
+    db.session.commit()
+    version = content_version()
+    edit_capacity(event, 9)
+    savepoint = db.session.begin_nested()
+    sign_up(event, email="nested@example.kz")
+    savepoint.rollback()
+    db.session.commit()
+    assert content_version() == version + 1
+    assert registration_count() == 0
+
+
+def test_the_mail_row_written_with_its_registration_reads_back_as_it_was_built(ctx):
+    event = make_event(capacity=5)
+    result = sign_up(event, email="Mail@Example.KZ", name="Дана «Сәуле»", language="ru")
+    db.session.commit()
+    (built,) = db.session.execute(select(OutboxMessage)).scalars()
+    built_values = {column.key: getattr(built, column.key) for column in OutboxMessage.__table__.c}
+    stored = db.session.execute(
+        select(OutboxMessage).execution_options(populate_existing=True)
+    ).scalar_one()
+    assert {column.key: getattr(stored, column.key) for column in OutboxMessage.__table__.c} == (
+        built_values
+    )
+    assert stored.registration_id == result.registration.id and stored.event_id == event.id
+    assert (stored.kind, stored.status, stored.attempts, stored.language) == (
+        "registered",
+        "pending",
+        0,
+        "ru",
+    )
+    assert stored.to_address == "Mail@example.kz" and stored.to_name == "Дана «Сәуле»"
+    assert stored.next_attempt_at == NOW and stored.next_attempt_at.tzinfo is not None
+
+
+def test_another_constraint_refusing_the_rows_is_an_error_not_a_duplicate(ctx, monkeypatch):
+    """Only the one-address-per-event index means "already registered"."""
+    from calendar_app.services import mail
+
+    event = make_event(capacity=5)
+    sign_up(event, email="first@example.kz")
+    db.session.commit()
+    taken = db.session.execute(select(OutboxMessage.message_id)).scalar_one()
+    monkeypatch.setattr(mail, "new_message_id", lambda: taken)
+    with pytest.raises(IntegrityError):
+        sign_up(event, email="second@example.kz")
+    db.session.rollback()
+    assert registration_count() == 1

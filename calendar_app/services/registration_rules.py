@@ -119,8 +119,18 @@ def add_row(registration: Registration, message: OutboxMessage | None = None) ->
             insert_loaded(registration)
         else:
             insert_loaded_pair(registration, message, "registration_id")
-    except IntegrityError:
+    except IntegrityError as error:
+        if not _is_address_taken(error):
+            raise
         raise duplicate_conflict() from None
+
+
+def _is_address_taken(error: IntegrityError) -> bool:
+    """Whether the one-address-per-event index refused the row (not another constraint)."""
+    diagnostics = getattr(error.orig, "diag", None)  # psycopg names the constraint
+    if diagnostics is not None:
+        return diagnostics.constraint_name == "uq_registrations_active_email"
+    return "registrations.event_id, registrations.email_normalized" in str(error.orig)
 
 
 def new_row(
