@@ -19,7 +19,7 @@ from select import POLLIN, poll
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Executable, bindparam, event, insert, inspect, select, update
+from sqlalchemy import Column, Executable, Insert, bindparam, event, insert, inspect, select, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.ext.compiler import compiles
@@ -289,10 +289,11 @@ class DriverStatement:
 
 @dataclass(frozen=True)
 class _InsertPlan:
-    statement: DriverStatement
-    # (attribute, the column's scalar default or None) of every column but the key; the
-    # statement's parameters are named by attribute
+    insert: Insert  # every column but the key, its parameter named by attribute; RETURNING key
+    statement: DriverStatement  # that insert, sent straight to the driver
+    # (attribute, the column's scalar default or None) of every column but the key
     columns: tuple[tuple[str, Any], ...]
+    table_columns: tuple[Column[Any], ...]  # those columns, in the same order
     key_attributes: tuple[str, ...]
 
 
@@ -313,8 +314,10 @@ def _insert_plan(model: type) -> _InsertPlan:
         .returning(*mapper.primary_key)
     )
     return _InsertPlan(
+        insert=statement,
         statement=DriverStatement(statement),
         columns=tuple((attribute, scalar) for attribute, _, scalar in columns),
+        table_columns=tuple(column for _, column, _ in columns),
         key_attributes=tuple(
             mapper.get_property_by_column(column).key for column in mapper.primary_key
         ),
@@ -364,7 +367,7 @@ def insert_loaded_pair(parent: Any, child: Any, foreign_key: str) -> None:
     ((child_id, parent_id),) = plan.statement.rows(
         {**parent_written, **{_CHILD + name: value for name, value in child_written.items()}}
     )
-    mark_moved(db.session.connection())
+    mark_moved(connection)
     _attach_loaded(parent, parent_written, [(plan.parent.key_attributes[0], parent_id)])
     child_written[foreign_key] = parent_id
     _attach_loaded(child, child_written, [(plan.child.key_attributes[0], child_id)])
@@ -388,36 +391,25 @@ def _pair_plan(parent_model: type, child_model: type, foreign_key: str) -> _Pair
     from .models import ContentVersion
 
     parent_plan, child_plan = _insert_plan(parent_model), _insert_plan(child_model)
-    parent_mapper, child_mapper = inspect(parent_model), inspect(child_model)
-    (parent_key,) = parent_mapper.primary_key
+    (parent_key,) = inspect(parent_model).primary_key
+    child_mapper = inspect(child_model)
     (child_key,) = child_mapper.primary_key
-    parent_row = (
-        insert(parent_model)
-        .values(
-            {
-                parent_mapper.attrs[attribute].columns[0]: bindparam(attribute)
-                for attribute, _ in parent_plan.columns
-            }
-        )
-        .returning(parent_key)
-        .cte("parent_row")
-    )
+    parent_row = parent_plan.insert.cte("parent_row")
     moved = (
         update(ContentVersion)
         .where(ContentVersion.id == 1)
         .values(version=ContentVersion.version + 1)
         .cte("content_moved")
     )
-    columns = [child_mapper.attrs[attribute].columns[0] for attribute, _ in child_plan.columns]
     values = [
         parent_row.c[parent_key.name]
         if attribute == foreign_key
         else bindparam(_CHILD + attribute, type_=column.type)
-        for (attribute, _), column in zip(child_plan.columns, columns, strict=True)
+        for (attribute, _), column in zip(child_plan.columns, child_plan.table_columns, strict=True)
     ]
     statement = (
         insert(child_model)
-        .from_select(columns, select(*values).select_from(parent_row))
+        .from_select(child_plan.table_columns, select(*values).select_from(parent_row))
         .add_cte(moved)
         .returning(child_key, child_mapper.attrs[foreign_key].columns[0])
     )
